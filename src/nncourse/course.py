@@ -1,0 +1,184 @@
+"""course.yaml -> a validated Course model.
+
+Why: every command reads the course through one typed model, and a broken
+manifest gives one sentence naming the file, the key and what is wrong.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from nncourse.errors import CourseError, UsageError
+
+MANIFEST = "course.yaml"
+ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
+
+
+class LatePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grace_minutes: float = Field(default=0, ge=0)
+    penalty_per_day: float = Field(default=0.0, ge=0, le=1)
+    max_late_days: int = Field(default=0, ge=0)
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    test_timeout: float = Field(default=20, gt=0)
+    submission_timeout: float = Field(default=600, gt=0)
+
+
+class Exercise(BaseModel):
+    """One exercise: where its files are, what it is worth, its thresholds and deadline."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    slug: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    module: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+    stub: Path
+    readme: Path
+    public_checks: Path
+    solution: Path
+    grader: Path
+    points: float = Field(ge=0)
+    deadline: datetime | None = None
+    late_policy: LatePolicy | None = None
+    limits: Limits | None = None
+    thresholds: dict[str, float] = {}
+    hints: dict[str, str] = {}
+
+    @field_validator("deadline")
+    @classmethod
+    def _aware(cls, value):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("deadline needs a timezone, e.g. 2026-12-07T23:59:00+00:00")
+        return value
+
+    @property
+    def module_name(self) -> str:
+        return self.module[:-3]
+
+
+class Course(BaseModel):
+    """The whole course: its exercises in order, and the root their paths are relative to."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    late_policy: LatePolicy = LatePolicy()
+    limits: Limits = Limits()
+    exercises: list[Exercise] = Field(min_length=1)
+    root: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        seen = set()
+        for ex in self.exercises:
+            if ex.id in seen:
+                raise ValueError(f"duplicate exercise id {ex.id!r}")
+            seen.add(ex.id)
+        return self
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """The exercise with this id (or slug); a UsageError lists the valid ones."""
+        for ex in self.exercises:
+            if exercise_id in (ex.id, ex.slug):
+                return ex
+        valid = ", ".join(ex.id for ex in self.exercises)
+        raise UsageError(f"unknown exercise {exercise_id!r}.", f"Valid exercises: {valid}.")
+
+    def path(self, relative: Path | str) -> Path:
+        return (self.root / relative).resolve()
+
+    def late_policy_for(self, ex: Exercise) -> LatePolicy:
+        return ex.late_policy or self.late_policy
+
+    def limits_for(self, ex: Exercise) -> Limits:
+        return ex.limits or self.limits
+
+
+def _location(loc: tuple, data) -> str:
+    """'exercises[2].points' (with the exercise id when there is one) from a pydantic loc."""
+    parts, node = [], data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            try:
+                node = node[item]
+                if isinstance(node, dict) and "id" in node:
+                    label = f"[{item}] ({node['id']})"
+            except (IndexError, KeyError, TypeError):
+                node = None
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _explain(exc: ValidationError, data, source: Path) -> CourseError:
+    err = exc.errors()[0]
+    where = _location(tuple(err["loc"]), data)
+    msg = re.sub(r"^Value error, ", "", err["msg"])
+    if err["type"] == "missing":
+        msg = "this key is required but missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown key (a typo?)"
+    more = f" ({len(exc.errors()) - 1} more problem(s) after this one)" if len(exc.errors()) > 1 else ""
+    return CourseError(f"{source}: {where}: {msg}{more}.", "Fix course.yaml and try again.")
+
+
+def load_course(path: Path | str, *, check_files: bool = True) -> Course:
+    """Read and validate a course manifest; CourseError with file, key and reason on any problem."""
+    source = Path(path)
+    if source.is_dir():
+        source = source / MANIFEST
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"{source}: no course manifest there.",
+                          "Run inside the course folder or pass --course DIR.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise CourseError(f"{source}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}).") from None
+    if not isinstance(data, dict):
+        raise CourseError(f"{source}: the manifest must be a mapping with title, version and exercises.")
+    try:
+        course = Course.model_validate({**data, "root": source.parent.resolve()})
+    except ValidationError as exc:
+        raise _explain(exc, data, source) from None
+    if check_files:
+        _check_files(course, source)
+    return course
+
+
+def _check_files(course: Course, source: Path) -> None:
+    for i, ex in enumerate(course.exercises):
+        for key in ("stub", "readme", "public_checks", "solution", "grader"):
+            rel = getattr(ex, key)
+            if not course.path(rel).exists():
+                raise CourseError(f"{source}: exercises[{i}] ({ex.id}).{key}: {rel} does not exist.",
+                                  "Fix the path in course.yaml or add the file.")
+
+
+def find_course_root(explicit: str | os.PathLike | None = None) -> Path:
+    """--course, then $NNCOURSE_COURSE, then the nearest course.yaml above the cwd, then the bundled course."""
+    candidates = []
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("NNCOURSE_COURSE"):
+        return Path(os.environ["NNCOURSE_COURSE"])
+    here = Path.cwd().resolve()
+    candidates += [here, *here.parents]
+    candidates.append(Path(__file__).resolve().parents[2])  # the repository of an editable install
+    for folder in candidates:
+        if (folder / MANIFEST).is_file():
+            return folder
+    raise CourseError("no course.yaml found in this folder or above it.",
+                      "Run inside the course folder, pass --course DIR or set NNCOURSE_COURSE.")

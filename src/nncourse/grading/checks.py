@@ -1,0 +1,215 @@
+"""Assertion helpers for public checks and grader tests, with messages a student can act on.
+
+Why: every check says which input, what was expected, what came back and a
+hint, in one template; tolerances live here (relative and absolute together),
+not scattered over tests. Failures raise CheckFailed, shown without traceback.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.errors import StudentError, UnusableObject
+from nncourse.gradcheck import grad_errors, numeric_grad
+from nncourse.sandbox.proxy import RemoteObject
+
+MAX_ROWS = 5
+
+
+class CheckFailed(AssertionError):
+    """A property of the student's code does not hold; the text is the feedback."""
+
+
+def _fmt(value) -> str:
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return np.array2string(arr, precision=6)
+    flat = arr.ravel()
+    shown = np.array2string(flat[:6], precision=4, separator=", ")
+    more = ", ..." if flat.size > 6 else ""
+    return f"array shape {arr.shape} {arr.dtype} {shown[:-1]}{more}]"
+
+
+def summarize(inputs: dict | None) -> str:
+    """`for z = array shape (3,) float64 [-1, 0, 1]` from a dict of inputs."""
+    if not inputs:
+        return ""
+    parts = []
+    for name, value in inputs.items():
+        if isinstance(value, (dict,)):
+            shapes = {k: np.shape(v) for k, v in value.items()}
+            parts.append(f"{name} = dict of shapes {shapes}")
+        elif isinstance(value, (np.ndarray, np.generic, float, int, list, tuple)) and not isinstance(value, bool):
+            parts.append(f"{name} = {_fmt(value)}")
+        else:
+            parts.append(f"{name} = {value!r}")
+    return " for " + ", ".join(parts)
+
+
+def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | None = None):
+    """Raise the one message template: '<what>: <checked><inputs>: <detail>. Hint: <hint>'."""
+    __tracebackhide__ = True
+    text = f"{what}: {checked}{summarize(inputs)}"
+    if detail:
+        text += f": {detail}"
+    if hint:
+        text += f". Hint: {hint}"
+    raise CheckFailed(text)
+
+
+def as_array(got, *, what: str, dtype=np.float64) -> np.ndarray:
+    """The value as an array of `dtype`, or a failure saying it is unusable."""
+    __tracebackhide__ = True
+    if isinstance(got, RemoteObject) or callable(got):
+        raise CheckFailed(f"{what}: returned an unusable object ({got!r}); return a NumPy array")
+    try:
+        arr = np.asarray(got)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(arr.dtype)
+        return arr.astype(dtype)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what}: returned an unusable object of type {type(got).__name__}; "
+                          "return a NumPy array of numbers") from None
+
+
+def assert_shape(got, shape, *, what, inputs=None, hint=None):
+    __tracebackhide__ = True
+    arr = as_array(got, what=what)
+    if arr.shape != tuple(shape):
+        fail(what, "wrong shape", inputs, f"expected {tuple(shape)}, got {arr.shape}", hint)
+
+
+def assert_dtype_kind(got, kinds: str, *, what, inputs=None, hint=None):
+    __tracebackhide__ = True
+    names = {"b": "bool", "i": "signed int", "u": "unsigned int", "f": "float"}
+    as_array(got, what=what)
+    kind = np.asarray(got).dtype.kind
+    if kind not in kinds:
+        want = " or ".join(names.get(k, k) for k in kinds)
+        fail(what, "wrong dtype", inputs, f"expected {want}, got {np.asarray(got).dtype}", hint)
+
+
+def assert_finite(got, *, what, inputs=None, hint=None):
+    __tracebackhide__ = True
+    arr = as_array(got, what=what)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
+        fail(what, "returned inf or nan", inputs,
+             f"{int(bad.sum())} of {arr.size} values are not finite, first at index {where}", hint)
+
+
+def _mismatch_table(got, want, bad) -> str:
+    rows = [f"  index {tuple(int(i) for i in idx)}: expected {want[tuple(idx)]:.8g}, got {got[tuple(idx)]:.8g}"
+            for idx in np.argwhere(bad)[:MAX_ROWS]]
+    return "\n" + "\n".join(rows)
+
+
+def assert_close(got, want, *, what, inputs=None, rtol=1e-6, atol=1e-8, hint=None):
+    """Same shape and |got - want| <= atol + rtol * |want| everywhere (NaN only where want is NaN)."""
+    __tracebackhide__ = True
+    want = np.asarray(want, dtype=np.float64)
+    arr = as_array(got, what=what)
+    if arr.shape != want.shape:
+        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", hint)
+    both_nan = np.isnan(arr) & np.isnan(want)
+    bad = ~(np.abs(arr - want) <= atol + rtol * np.abs(want)) & ~both_nan
+    bad |= (arr != want) & np.isinf(want)
+    if not bad.any():
+        return
+    a, w = np.atleast_1d(arr), np.atleast_1d(want)
+    abs_err = np.where(np.isfinite(a - w), np.abs(a - w), np.inf)
+    rel_err = abs_err / np.maximum(np.abs(w), 1e-300)
+    detail = (f"{int(bad.sum())} of {arr.size} values differ; max abs error {abs_err.max():.3g}, "
+              f"max rel error {rel_err.max():.3g} (allowed {atol:g} + {rtol:g}*|expected|)"
+              + _mismatch_table(a, w, np.atleast_1d(bad)))
+    fail(what, "wrong values", inputs, detail, hint)
+
+
+def assert_equal(got, want, *, what, inputs=None, hint=None):
+    """Exact equality of numbers, arrays, lists or strings."""
+    __tracebackhide__ = True
+    if isinstance(got, RemoteObject):
+        as_array(got, what=what)
+    try:
+        same = (np.shape(got) == np.shape(want)) and bool(np.all(np.asarray(got) == np.asarray(want)))
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        fail(what, "wrong result", inputs, f"expected {_short(want)}, got {_short(got)}", hint)
+
+
+def _short(value) -> str:
+    if isinstance(value, (np.ndarray, np.generic)):
+        return _fmt(value)
+    text = repr(value)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def assert_true(cond, message: str):
+    """A free-form property; `message` follows the template of `fail`."""
+    __tracebackhide__ = True
+    if not cond:
+        raise CheckFailed(message)
+
+
+def call_without_warnings(fn, *args, what, inputs=None, hint=None, **kwargs):
+    """Call fn; fail if it emitted a NumPy or Python warning. Returns the result."""
+    __tracebackhide__ = True
+    out = fn(*args, **kwargs)
+    session = getattr(fn, "_session", None)
+    warns = list(session.last_warnings) if session is not None else []
+    if warns:
+        fail(what, "emitted a warning", inputs, "; ".join(sorted(set(warns))[:3]),
+             hint or "COURSE_API.md asks for no warning with finite inputs")
+    return out
+
+
+def assert_raises(exc_name: str, fn, *args, what, hint=None, **kwargs):
+    """The call raises `exc_name` or a subclass of it."""
+    __tracebackhide__ = True
+    try:
+        out = fn(*args, **kwargs)
+    except StudentError as exc:
+        if exc.is_a(exc_name) and not exc.is_a("NotImplementedError"):
+            return exc
+        if exc.is_a("NotImplementedError"):
+            raise
+        fail(what, f"should raise {exc_name}", None, f"it raised {exc.type_name}: {exc.message}", hint)
+    fail(what, f"should raise {exc_name}", None, f"it returned {_short(out)}", hint)
+
+
+def assert_matches_numeric_grad(analytic, f, x, *, what, inputs=None, rtol=1e-5, atol=1e-7,
+                                eps=1e-6, hint=None):
+    """`analytic` equals the central-difference gradient of the scalar function f at x."""
+    __tracebackhide__ = True
+    numeric = numeric_grad(f, x, eps)
+    arr = as_array(analytic, what=what)
+    if arr.shape != numeric.shape:
+        fail(what, "gradient has the wrong shape", inputs, f"expected {numeric.shape}, got {arr.shape}", hint)
+    bad = ~(np.abs(arr - numeric) <= atol + rtol * np.abs(numeric))
+    if bad.any():
+        abs_err, rel_err = grad_errors(arr, numeric)
+        detail = (f"differs from the numeric gradient: max abs error {abs_err:.3g}, max rel error "
+                  f"{rel_err:.3g} (allowed {atol:g} + {rtol:g}*|numeric|)"
+                  + _mismatch_table(np.atleast_1d(arr), np.atleast_1d(numeric), np.atleast_1d(bad)))
+        fail(what, "wrong gradient", inputs, detail, hint)
+
+
+def assert_accuracy_at_least(acc, threshold, *, what, dataset, seed, hint=None):
+    __tracebackhide__ = True
+    value = float(as_array(acc, what=what))
+    if not value >= threshold:
+        fail(what, f"accuracy too low on {dataset} (seed {seed})", None,
+             f"expected at least {threshold:.3f}, got {value:.3f}", hint)
+
+
+def unusable(got, what: str) -> CheckFailed:
+    """A CheckFailed for a value that is not what the API promises."""
+    return CheckFailed(f"{what}: returned an unusable object ({_short(got)})")
+
+
+__all__ = [
+    "CheckFailed", "UnusableObject", "as_array", "assert_shape", "assert_dtype_kind", "assert_finite",
+    "assert_close", "assert_equal", "assert_true", "call_without_warnings", "assert_raises",
+    "assert_matches_numeric_grad", "assert_accuracy_at_least", "fail", "summarize", "unusable",
+]

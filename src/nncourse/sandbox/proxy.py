@@ -1,0 +1,380 @@
+"""The trusted side of the process boundary: start a worker, call student code.
+
+Why: tests write `student.sigmoid(z)` as if the module were local; this module
+turns that into a request to a separate worker process, enforces the wall clock
+(SIGKILL to the worker's whole process group), drains and caps its output, and
+turns every way a worker can fail into a trusted exception. Nothing from the
+worker is unpickled: replies are protocol frames of plain data.
+"""
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+from nncourse.errors import ModuleLoadError, StudentError, WorkerDied, WorkerTimeout
+from nncourse.sandbox import protocol
+from nncourse.sandbox.limits import Limits, apply_limits, worker_env
+
+WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
+
+
+class OutputTail:
+    """Drains one stream of the worker in a thread, keeping head and tail within a cap."""
+
+    def __init__(self, stream, cap: int):
+        self.cap, self.total = cap, 0
+        self.head, self.tail = bytearray(), bytearray()
+        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _drain(self, stream):
+        for chunk in iter(partial(stream.read1, 65536), b""):
+            self.total += len(chunk)
+            room = self.cap // 2 - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+                chunk = chunk[room:]
+            self.tail = (self.tail + chunk)[-(self.cap // 2):]
+
+    def text(self) -> str:
+        dropped = self.total - len(self.head) - len(self.tail)
+        middle = f"\n[... {dropped} bytes dropped ...]\n" if dropped > 0 else ""
+        return (bytes(self.head).decode("utf-8", "replace") + middle
+                + bytes(self.tail).decode("utf-8", "replace"))
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return f"signal {num}"
+
+
+class WorkerProcess:
+    """One worker process with its two channels, its output tails and its scratch dir."""
+
+    def __init__(self, module_path: str, module_name: str, limits: Limits):
+        self.limits = limits
+        self.scratch = tempfile.mkdtemp(prefix="nncourse-worker-")
+        req_r, self.req_w = os.pipe()
+        self.rep_r, rep_w = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", WORKER_SCRIPT, str(req_r), str(rep_w)],
+            pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch,
+            env=worker_env(self.scratch), start_new_session=True,
+            preexec_fn=partial(apply_limits, limits))
+        os.close(req_r)
+        os.close(rep_w)
+        self.stdout = OutputTail(self.proc.stdout, limits.output_bytes)
+        self.stderr = OutputTail(self.proc.stderr, limits.output_bytes)
+        self.module_path, self.module_name = module_path, module_name
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request and wait for its reply, at most `timeout` seconds."""
+        try:
+            protocol.write_frame(self.req_w, message)
+        except (BrokenPipeError, OSError):
+            raise self._death() from None
+        deadline = time.monotonic() + timeout
+        header = self._read(8, deadline)
+        (size,) = protocol._LEN.unpack(header)
+        if size > protocol.MAX_FRAME_BYTES:
+            self.kill()
+            raise WorkerDied("the worker sent a reply larger than allowed")
+        return protocol.decode(self._read(size, deadline))
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks, left = [], n
+        while left:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                self.kill()
+                raise WorkerTimeout(f"timed out after {self._budget_text()}")
+            ready, _, _ = select.select([self.rep_r], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(self.rep_r, min(left, 1 << 20))
+            if not chunk:
+                raise self._death()
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _budget_text(self) -> str:
+        return "its time budget (an endless loop, or far too slow?)"
+
+    def _death(self) -> WorkerDied:
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.proc.returncode
+        self.kill()
+        if code is not None and code < 0:
+            what = f"crashed: {_signal_name(-code)}"
+            if -code == signal.SIGXCPU:
+                what += " (CPU time limit)"
+        else:
+            what = f"exited with status {code}"
+        return WorkerDied(f"your code {what} (the Python process running it stopped)")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group (it ignores nothing), then clean up."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.close()
+
+    def close(self) -> None:
+        for fd in (self.req_w, self.rep_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.req_w = self.rep_r = -1
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class Session:
+    """The student's module across a whole test session: restarts a dead worker.
+
+    A load failure (syntax error, exception, hang or exit at import) is
+    remembered, so every later test fails at once with the same message.
+    """
+
+    def __init__(self, module_path: str, module_name: str, limits: Limits | None = None):
+        self.module_path, self.module_name = str(module_path), module_name
+        self.limits = limits or Limits()
+        self.worker: WorkerProcess | None = None
+        self.generation = 0
+        self.load_error: Exception | None = None
+        self.deadline: float | None = None
+        self.last_warnings: list[str] = []
+
+    # -- lifecycle ----------------------------------------------------------------
+    def start(self) -> None:
+        """Start a worker (cheap to call early: importing numpy overlaps other work)."""
+        if self.worker is None or not self.worker.alive():
+            if self.worker is not None:
+                self.worker.kill()
+            self.worker = WorkerProcess(self.module_path, self.module_name, self.limits)
+            self.generation += 1
+            self._loaded = False
+
+    def ensure_loaded(self) -> None:
+        if self.load_error is not None:
+            raise self.load_error
+        self.start()
+        if self._loaded:
+            return
+        try:
+            self._exchange({"op": "load", "path": self.module_path, "name": self.module_name},
+                           self.limits.load_timeout)
+        except StudentError as exc:
+            self.load_error = ModuleLoadError(_load_message(exc))
+            raise self.load_error from None
+        except (WorkerTimeout, WorkerDied) as exc:
+            what = "took too long (an endless loop or heavy work at import?)" \
+                if isinstance(exc, WorkerTimeout) else exc.message.replace("your code ", "")
+            self.load_error = ModuleLoadError(f"your module could not be imported: importing it {what}")
+            raise self.load_error from None
+        self._loaded = True
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+
+    def output(self) -> str:
+        """The capped stdout/stderr of the current worker, for the instructor."""
+        if self.worker is None:
+            return ""
+        return self.worker.stdout.text() + self.worker.stderr.text()
+
+    # -- requests ---------------------------------------------------------------
+    def timeout(self) -> float:
+        if self.deadline is None:
+            return self.limits.call_timeout
+        return max(0.05, self.deadline - time.monotonic())
+
+    def _exchange(self, message: dict, timeout: float) -> dict:
+        try:
+            reply = self.worker.request(message, timeout)
+        except (WorkerTimeout, WorkerDied):
+            self.worker.kill()
+            raise
+        except protocol.ProtocolError as exc:
+            self.worker.kill()
+            raise WorkerDied(f"your code's result could not be read: {exc}") from None
+        self.last_warnings = list(reply.get("warnings") or [])
+        if "error" in reply:
+            err = reply["error"]
+            raise StudentError(str(err.get("type")), list(err.get("mro") or []),
+                               str(err.get("message", "")), str(err.get("traceback", "")))
+        return reply
+
+    def request(self, message: dict) -> dict:
+        self.ensure_loaded()
+        return self._exchange(message, self.timeout())
+
+    def unwrap(self, reply: dict, key: str = "value"):
+        """Wrap Refs in a reply as RemoteObjects."""
+        value = reply.get(key)
+        if isinstance(value, protocol.Ref):
+            return RemoteObject(self, value.id, reply.get("ref_type", "object"),
+                                bool(reply.get("ref_callable")))
+        return value
+
+
+def _load_message(exc: StudentError) -> str:
+    """'your module could not be imported: SyntaxError at line 3: ...' with the student's traceback tail."""
+    tail = "\n".join(exc.traceback.strip().splitlines()[-6:])
+    return f"your module could not be imported: {exc.type_name}: {exc.message}\n{tail}".rstrip()
+
+
+def _outgoing(session: Session, value):
+    """Arguments for the worker: RemoteObjects become Refs, the rest must be plain data."""
+    if isinstance(value, RemoteObject):
+        if object.__getattribute__(value, "_generation") != session.generation:
+            raise WorkerDied("an object from a previous (crashed) worker was used again")
+        return protocol.Ref(object.__getattribute__(value, "_ref"))
+    if isinstance(value, list):
+        return [_outgoing(session, v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_outgoing(session, v) for v in value)
+    if isinstance(value, dict):
+        return {k: _outgoing(session, v) for k, v in value.items()}
+    return value
+
+
+class RemoteCallable:
+    """A function or method in the worker; calling it is one request."""
+
+    def __init__(self, session: Session, target: int, name: str | None, label: str):
+        self._session, self._target, self._name, self.label = session, target, name, label
+
+    def _request(self, args, kwargs, **extra) -> dict:
+        s = self._session
+        return s.request({"op": "call", "target": self._target, "name": self._name,
+                          "args": _outgoing(s, list(args)), "kwargs": _outgoing(s, dict(kwargs)),
+                          **extra})
+
+    def __call__(self, *args, **kwargs):
+        return self._session.unwrap(self._request(args, kwargs))
+
+    def with_inputs(self, *args, **kwargs):
+        """Call, and also return the arguments as they are after the call (mutation checks)."""
+        reply = self._request(args, kwargs, return_args=True)
+        return self._session.unwrap(reply), reply.get("args_after"), reply.get("kwargs_after")
+
+    def __repr__(self) -> str:
+        return f"<student callable {self.label}>"
+
+
+class RemoteObject:
+    """An object that lives in the worker: attribute reads fetch copies of plain data."""
+
+    def __init__(self, session: Session, ref: int, type_name: str, is_callable: bool = False):
+        for key, val in (("_session", session), ("_ref", ref), ("_type", type_name),
+                         ("_callable", is_callable), ("_generation", session.generation)):
+            object.__setattr__(self, key, val)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        s = object.__getattribute__(self, "_session")
+        ref = object.__getattribute__(self, "_ref")
+        reply = s.request({"op": "getattr", "target": ref, "name": name})
+        if reply.get("callable"):
+            return RemoteCallable(s, ref, name, f"{object.__getattribute__(self, '_type')}.{name}")
+        return s.unwrap(reply)
+
+    def __setattr__(self, name: str, value) -> None:
+        s = object.__getattribute__(self, "_session")
+        s.request({"op": "setattr", "target": object.__getattribute__(self, "_ref"),
+                   "name": name, "value": _outgoing(s, value)})
+
+    def __getitem__(self, key):
+        s = object.__getattribute__(self, "_session")
+        return s.unwrap(s.request({"op": "getitem", "target": object.__getattribute__(self, "_ref"),
+                                   "key": _outgoing(s, key)}))
+
+    def __setitem__(self, key, value) -> None:
+        s = object.__getattribute__(self, "_session")
+        s.request({"op": "setitem", "target": object.__getattribute__(self, "_ref"),
+                   "key": _outgoing(s, key), "value": _outgoing(s, value)})
+
+    def __call__(self, *args, **kwargs):
+        s = object.__getattribute__(self, "_session")
+        return RemoteCallable(s, object.__getattribute__(self, "_ref"), None,
+                              object.__getattribute__(self, "_type"))(*args, **kwargs)
+
+    def ref_item(self, key) -> "RemoteObject":
+        """A RemoteObject for the very object stored under `key` (no copy)."""
+        s = object.__getattribute__(self, "_session")
+        return s.unwrap(s.request({"op": "getitem", "target": object.__getattribute__(self, "_ref"),
+                                   "key": _outgoing(s, key), "want_ref": True}))
+
+    def assign(self, value) -> None:
+        """In-place write into a worker array: obj[...] = value."""
+        s = object.__getattribute__(self, "_session")
+        s.request({"op": "assign", "target": object.__getattribute__(self, "_ref"),
+                   "value": _outgoing(s, value)})
+
+    def value(self):
+        """The object's current value as plain data (a RemoteObject if it is not plain)."""
+        s = object.__getattribute__(self, "_session")
+        return s.unwrap(s.request({"op": "get", "target": object.__getattribute__(self, "_ref")}))
+
+    def __repr__(self) -> str:
+        return f"<student object of type {object.__getattribute__(self, '_type')}>"
+
+
+class StudentModule:
+    """`student.name(...)` calls the student's module in the worker."""
+
+    def __init__(self, session: Session):
+        object.__setattr__(self, "_session", session)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return RemoteCallable(object.__getattribute__(self, "_session"), 0, name, name)
+
+    @property
+    def last_warnings(self) -> list[str]:
+        return list(object.__getattribute__(self, "_session").last_warnings)
+
+    def put(self, value) -> RemoteObject:
+        """Keep a value in the worker and return a reference to it (passed by reference)."""
+        s = object.__getattribute__(self, "_session")
+        return s.unwrap(s.request({"op": "put", "value": _outgoing(s, value)}))
+
+    def make_rng(self, seed=None) -> RemoteObject:
+        """A `np.random.default_rng(seed)` living in the worker, to pass as an `rng` argument."""
+        s = object.__getattribute__(self, "_session")
+        return s.unwrap(s.request({"op": "rng", "seed": seed}))
+
+    def module_attribute(self, name: str):
+        """Read a module-level attribute (plain value, or a RemoteCallable if callable)."""
+        s = object.__getattribute__(self, "_session")
+        reply = s.request({"op": "getattr", "target": 0, "name": name})
+        return RemoteCallable(s, 0, name, name) if reply.get("callable") else s.unwrap(reply)
