@@ -159,12 +159,23 @@ def load_course(path: Path | str, *, check_files: bool = True) -> Course:
 
 
 def _check_files(course: Course, source: Path) -> None:
-    for i, ex in enumerate(course.exercises):
-        for key in ("stub", "readme", "public_checks", "solution", "grader"):
-            rel = getattr(ex, key)
-            if not course.path(rel).exists():
-                raise CourseError(f"{source}: exercises[{i}] ({ex.id}).{key}: {rel} does not exist.",
-                                  "Fix the path in course.yaml or add the file.")
+    for ex in course.exercises:
+        require_files(course, ex, source)
+
+
+FILE_KEYS = ("stub", "readme", "public_checks", "solution", "grader")
+
+
+def require_files(course: Course, ex: Exercise, source: Path | None = None,
+                  keys: tuple[str, ...] = FILE_KEYS) -> None:
+    """CourseError naming the manifest key when one of the exercise's files is missing."""
+    source = source or course.root / MANIFEST
+    i = course.exercises.index(ex)
+    for key in keys:
+        rel = getattr(ex, key)
+        if not course.path(rel).exists():
+            raise CourseError(f"{source}: exercises[{i}] ({ex.id}).{key}: {rel} does not exist.",
+                              "Fix the path in course.yaml or add the file.")
 
 
 def find_course_root(explicit: str | os.PathLike | None = None) -> Path:

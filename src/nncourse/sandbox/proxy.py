@@ -68,7 +68,7 @@ class WorkerProcess:
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", WORKER_SCRIPT, str(req_r), str(rep_w)],
+            [sys.executable, "-I", "-B", WORKER_SCRIPT, str(req_r), str(rep_w)],
             pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch,
             env=worker_env(self.scratch), start_new_session=True,
@@ -180,8 +180,8 @@ class Session:
             self._loaded = False
 
     def ensure_loaded(self) -> None:
-        if self.load_error is not None:
-            raise self.load_error
+        if self.load_error is not None:  # a fresh exception each time: a re-raised one grows its traceback
+            raise ModuleLoadError(self.load_error.message)
         self.start()
         if self._loaded:
             return

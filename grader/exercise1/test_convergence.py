@@ -1,0 +1,85 @@
+"""Hidden tests of Perceptron.fit as a learner: it converges on separable data, not on XOR."""
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, make_blobs
+
+from nncourse.grading.checks import as_array, assert_true
+
+AND_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+AND_Y = np.array([0, 0, 0, 1])
+XOR_Y = np.array([0, 1, 1, 0])
+HINT = ("on linearly separable data the perceptron rule reaches an epoch with 0 errors; "
+        "check update's sign (y - predict), the bias update, and that fit visits the samples in order")
+
+
+def _iris_setosa_versicolor(seed):
+    """The 100 setosa/versicolor rows of iris (4 raw features), in a seed-dependent order."""
+    data = load_iris()
+    order = np.random.default_rng(seed).permutation(100)
+    return data.data[:100][order], data.target[:100][order]
+
+
+def _separable_blobs(seed):
+    """Two blobs centred at (0, 2) and (2, 4), keeping only the points at least 1 from x1 + x2 = 4."""
+    X, y = make_blobs(n_samples=200, centers=[[0.0, 2.0], [2.0, 4.0]], cluster_std=1.0, random_state=seed)
+    keep = (X.sum(axis=1) - 4.0) * (2 * y - 1) > 1.0
+    return X[keep], y[keep]
+
+
+def _check_converged(history, limit, dataset, seed):
+    n = len(history) if isinstance(history, (list, tuple, np.ndarray)) else None
+    last = history[-1] if n else None
+    assert_true(n is not None and 0 < n <= limit and last == 0,
+                f"Perceptron.fit: convergence on {dataset} (seed {seed}): expected an epoch with 0 errors "
+                f"within {limit} epochs, got {n} epochs, last error count {last}, "
+                f"history {list(history)[:12] if n else history!r}. Hint: {HINT}")
+
+
+def _check_training_accuracy(p, X, y, dataset, seed):
+    pred = as_array(p.predict(X), what="predict(X)")
+    acc = float(np.mean(pred == y))
+    assert_true(acc == 1.0,
+                f"Perceptron.fit: training accuracy (predict) after fit converged on {dataset} (seed {seed}): "
+                f"expected 1.0, got {acc:.3f}. Hint: predict must agree with the predictions update used")
+
+
+@pytest.mark.target("Perceptron.fit")
+@pytest.mark.points(2)
+def test_fit_converges_on_and(student, seed, thresholds):
+    p = student.Perceptron(2, seed=seed)
+    history = p.fit(AND_X, AND_Y, epochs=100)
+    _check_converged(history, thresholds["and_max_epochs"], "the AND truth table", seed)
+    _check_training_accuracy(p, AND_X, AND_Y, "the AND truth table", seed)
+
+
+@pytest.mark.target("Perceptron.fit")
+@pytest.mark.points(2)
+def test_fit_converges_on_iris_setosa_vs_versicolor(student, seed, thresholds):
+    X, y = _iris_setosa_versicolor(seed)
+    p = student.Perceptron(4, seed=seed)
+    history = p.fit(X, y, epochs=100)
+    dataset = "iris setosa vs versicolor (100 samples, 4 features)"
+    _check_converged(history, thresholds["iris_max_epochs"], dataset, seed)
+    _check_training_accuracy(p, X, y, dataset, seed)
+
+
+@pytest.mark.target("Perceptron.fit")
+@pytest.mark.points(2)
+def test_fit_converges_on_separable_blobs(student, seed, thresholds):
+    X, y = _separable_blobs(seed)
+    p = student.Perceptron(2, seed=seed)
+    history = p.fit(X, y, epochs=100)
+    dataset = f"two separable blobs ({len(y)} samples, margin 0.7)"
+    _check_converged(history, thresholds["blobs_max_epochs"], dataset, seed)
+    _check_training_accuracy(p, X, y, dataset, seed)
+
+
+@pytest.mark.target("Perceptron.fit")
+@pytest.mark.points(2)
+def test_fit_never_converges_on_xor(student, seed):
+    history = student.Perceptron(2, seed=seed).fit(AND_X, XOR_Y, epochs=30)
+    n = len(history) if isinstance(history, (list, tuple, np.ndarray)) else None
+    assert_true(n == 30 and all(e > 0 for e in history),
+                f"Perceptron.fit: on XOR (not linearly separable, seed {seed}) every epoch of fit(epochs=30) "
+                f"must misclassify at least one sample: expected 30 counts all > 0, got {n} epochs, "
+                f"history {history!r:.120}. Hint: count an error whenever update returns a non-zero error")

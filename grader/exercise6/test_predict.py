@@ -1,0 +1,81 @@
+"""Hidden tests of SoftmaxClassifier.predict_proba, predict and score, on trusted parameters."""
+import numpy as np
+import pytest
+
+from nncourse.grading.checks import (assert_close, assert_dtype_kind, assert_equal, assert_finite,
+                                     fail)
+
+HINT_READ_PARAMS = 'the grader sets clf.params = {...}: read self.params["W"] and self.params["b"] in every method'
+
+
+def _call_without_warnings(student, fn, *args, what, inputs=None, hint=None):
+    """call_without_warnings, except that underflow is allowed: exp of a very negative logit rounds
+    to 0 in every stable softmax, and the worker reports underflow (np.errstate(all="warn"))."""
+    out = fn(*args)
+    warns = sorted({w for w in student.last_warnings if "underflow" not in w})
+    if warns:
+        fail(what, "emitted a warning", inputs, "; ".join(warns[:3]), hint)
+    return out
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _setup(student, rng, scale=1.0, n=8, d=4, k=3):
+    clf = student.SoftmaxClassifier(d, k, seed=0)
+    W, b = scale * rng.normal(0.0, 1.0, size=(d, k)), scale * rng.normal(0.0, 1.0, size=k)
+    clf.params = {"W": W.copy(), "b": b.copy()}
+    return clf, W, b, rng.normal(0.0, 1.0, size=(n, d))
+
+
+@pytest.mark.target("SoftmaxClassifier.predict_proba")
+@pytest.mark.points(2)
+def test_predict_proba_matches_math(student, rng):
+    clf, W, b, X = _setup(student, rng)
+    assert_close(clf.predict_proba(X), _softmax(X @ W + b), what="predict_proba(X)",
+                 inputs={"X": X, "W": W, "b": b},
+                 hint=f"probabilities = softmax(X @ W + b) along axis 1. {HINT_READ_PARAMS}")
+
+
+@pytest.mark.target("SoftmaxClassifier.predict_proba")
+@pytest.mark.points(1)
+def test_predict_proba_rows_sum_to_one_for_huge_logits(student, rng):
+    clf, W, b, X = _setup(student, rng, scale=3000.0)  # logits of order 1e4
+    inputs = {"X": X, "W": W, "b": b}
+    hint = "use a stable softmax: subtract the row maximum of the logits before np.exp"
+    got = _call_without_warnings(student, clf.predict_proba, X, what="predict_proba(X) with logits of order 1e4",
+                                 inputs=inputs, hint=hint)
+    assert_finite(got, what="predict_proba(X) with logits of order 1e4", inputs=inputs, hint=hint)
+    assert_close(np.sum(got, axis=1), np.ones(len(X)), what="row sums of predict_proba(X)", inputs=inputs, hint=hint)
+
+
+@pytest.mark.target("SoftmaxClassifier.predict")
+@pytest.mark.points(1)
+def test_predict_returns_int_labels(student, rng):
+    clf, W, b, X = _setup(student, rng)
+    got = clf.predict(X)
+    assert_dtype_kind(got, "iu", what="predict(X)", inputs={"X": X},
+                      hint="return integer labels, e.g. np.argmax(..., axis=1) (not probabilities, not floats)")
+
+
+@pytest.mark.target("SoftmaxClassifier.predict")
+@pytest.mark.points(1)
+def test_predict_is_most_probable_class(student, rng):
+    clf, W, b, X = _setup(student, rng, n=20)
+    assert_equal(clf.predict(X), np.argmax(X @ W + b, axis=1), what="predict(X)", inputs={"X": X, "W": W, "b": b},
+                 hint="the label of each row is the argmax of its logits (or probabilities) along axis 1. "
+                      + HINT_READ_PARAMS)
+
+
+@pytest.mark.target("SoftmaxClassifier.score")
+@pytest.mark.points(1)
+def test_score_is_accuracy(student, rng):
+    clf, W, b, X = _setup(student, rng, n=10)
+    y = np.argmax(X @ W + b, axis=1)
+    y[[1, 4, 7]] = (y[[1, 4, 7]] + 1) % 3  # exactly 3 of 10 predictions are now wrong
+    assert_close(clf.score(X, y), 0.7, what="score(X, y)", inputs={"X": X, "y": y},
+                 hint="accuracy = np.mean(predict(X) == y), a fraction in [0, 1]")
+    assert_close(clf.score(X, y.tolist()), 0.7, what="score(X, y) with y a list", inputs={"y": y},
+                 hint="convert y with np.asarray(y): a list == array comparison is not elementwise")

@@ -1,0 +1,31 @@
+"""CI commands: validate (the course proves itself)."""
+from __future__ import annotations
+
+import click
+
+from nncourse.cli import main
+from nncourse.cli.options import jobs_option, load
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@jobs_option
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Extra seeds on which the reference must keep full marks (thresholds hold).")
+@click.pass_context
+def validate(ctx, exercise, jobs, seeds):
+    """Prove the course: references full marks, stubs zero, mutants caught.
+
+    Also: the public checks pass on the reference and fail on the stub, every
+    API name has a hidden test, the points match course.yaml, and the reference
+    keeps full marks across seeds. Exit status 1 on any breach.
+    """
+    import os
+
+    from nncourse.validate import render_table, validate_course
+    course = load(ctx, check_files=not exercise)
+    exercises = [course.exercise(exercise)] if exercise else course.exercises
+    records = validate_course(course, exercises, jobs=jobs or os.cpu_count() or 1, seeds=seeds,
+                              progress=lambda msg: click.echo(msg, err=True))
+    click.echo(render_table(records))
+    ctx.exit(0 if all(r.ok for r in records) else 1)

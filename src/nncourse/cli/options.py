@@ -1,0 +1,27 @@
+"""Options and helpers shared by several commands."""
+from __future__ import annotations
+
+import click
+
+from nncourse.course import Course, Exercise, find_course_root, load_course, require_files
+
+dir_option = click.option("--dir", "directory", type=click.Path(file_okay=False), metavar="DIR",
+                          help="The exercise's folder in your workspace (default: ./EXERCISE).")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print the Result as JSON (one object per line) instead of a report.")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+                           help="Parallel grading processes (default: the number of cores).")
+
+
+def load(ctx: click.Context, *, check_files: bool = False) -> Course:
+    """The course of this invocation (--course, $NNCOURSE_COURSE, or found)."""
+    root = find_course_root(ctx.find_root().obj.get("course_dir"))
+    return load_course(root, check_files=check_files)
+
+
+def load_exercise(ctx: click.Context, exercise: str, keys=("stub", "readme", "public_checks")) -> tuple[Course, Exercise]:
+    """The course and one of its exercises, whose files named by `keys` must exist."""
+    course = load(ctx)
+    ex = course.exercise(exercise)
+    require_files(course, ex, keys=keys)
+    return course, ex

@@ -1,0 +1,178 @@
+"""The course proves itself: references full, stubs zero, mutants caught, thresholds stable.
+
+Why: CI must prove the course, not only the code. Each check is a small named
+function returning Records, like scikit-learn's estimator checks; all the
+gradings they need run first, in one process pool.
+"""
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from nncourse.course import Course, Exercise
+from nncourse.grading.batch import grade_task
+from nncourse.result import Result, TestStatus
+
+MUTANT_HEADER = re.compile(r"^#\s*MUTANT:\s*(?P<bug>.+?)\s*\|\s*targets?:\s*(?P<targets>.+?)\s*$")
+
+
+@dataclass
+class Record:
+    exercise: str
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: Path
+    bug: str
+    targets: tuple[str, ...]
+
+
+def find_mutants(course: Course, ex: Exercise) -> list[Mutant]:
+    """grader/<id>/mutants/<name>/<module> with their headers (a missing header is an error)."""
+    found = []
+    for path in sorted(course.path(ex.grader).glob(f"mutants/*/{ex.module}")):
+        first = path.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
+        match = MUTANT_HEADER.match(first[0]) if first else None
+        targets = tuple(t.strip() for t in match["targets"].split(",")) if match else ()
+        found.append(Mutant(path.parent.name, path, match["bug"] if match else "", targets))
+    return found
+
+
+def api_names(stub: Path) -> list[str]:
+    """The public API of a stub: functions, classes (their constructors) and Class.method names."""
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            names.append(node.name)
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            names.append(node.name)
+            names += [f"{node.name}.{m.name}" for m in node.body
+                      if isinstance(m, ast.FunctionDef) and not m.name.startswith("_")]
+    return names
+
+
+def _jobs_for(course: Course, ex: Exercise, seeds: int) -> dict[str, tuple]:
+    root = str(course.root)
+    jobs = {
+        "reference": (root, ex.id, str(course.path(ex.solution)), "hidden", 0),
+        "stub": (root, ex.id, str(course.path(ex.stub)), "hidden", 0),
+        "public-reference": (root, ex.id, str(course.path(ex.solution)), "public", 0),
+        "public-stub": (root, ex.id, str(course.path(ex.stub)), "public", 0),
+    }
+    for seed in range(1, seeds + 1):
+        jobs[f"seed-{seed}"] = (root, ex.id, str(course.path(ex.solution)), "hidden", seed)
+    for mutant in find_mutants(course, ex):
+        jobs[f"mutant-{mutant.name}"] = (root, ex.id, str(mutant.path), "hidden", 0)
+    return jobs
+
+
+def _lost_targets(result: Result) -> set[str]:
+    return {t.target for t in result.tests if t.status != TestStatus.passed}
+
+
+def check_reference(ex, results) -> list[Record]:
+    out = []
+    for key in ["reference"] + sorted(k for k in results if k.startswith("seed-")):
+        r = results[key]
+        ok = r.status.value == "graded" and r.score == r.max_score > 0
+        lost = ", ".join(sorted(_lost_targets(r)))
+        out.append(Record(ex.id, f"{key} full marks", ok, f"{r.score:g}/{r.max_score:g}"
+                          + (f" lost on {lost}" if lost else "") + (f" {r.message}" if r.message else "")))
+    return out
+
+
+def check_points(ex, results) -> list[Record]:
+    r = results["reference"]
+    return [Record(ex.id, "points match course.yaml", r.max_score == ex.points,
+                   f"tests sum to {r.max_score:g}, course.yaml says {ex.points:g}")]
+
+
+def check_stub(ex, results) -> list[Record]:
+    r = results["stub"]
+    errors = [t.name for t in r.tests if t.status in (TestStatus.error, TestStatus.timeout)]
+    ok = r.status.value == "graded" and r.score == 0 and not errors
+    return [Record(ex.id, "stub scores zero, no crash", ok,
+                   f"{r.score:g}/{r.max_score:g}" + (f"; errors in {errors[:3]}" if errors else ""))]
+
+
+def check_public(ex, results) -> list[Record]:
+    ref, stub = results["public-reference"], results["public-stub"]
+    ref_ok = ref.status.value == "graded" and bool(ref.tests) and all(t.status == TestStatus.passed for t in ref.tests)
+    stub_ok = bool(stub.tests) and all(t.status == TestStatus.failed for t in stub.tests)
+    return [Record(ex.id, "public checks pass on reference", ref_ok, f"{ref.counts()['passed']}/{len(ref.tests)}"),
+            Record(ex.id, "public checks fail on stub", stub_ok, f"{stub.counts()['failed']}/{len(stub.tests)} failed")]
+
+
+def check_coverage(course, ex, results) -> list[Record]:
+    covered = {t.target for t in results["reference"].tests}
+    missing = [n for n in api_names(course.path(ex.stub))
+               if n not in covered and not ("." not in n and f"{n}.__init__" in covered)]
+    return [Record(ex.id, "every API name has a hidden test", not missing,
+                   "missing: " + ", ".join(missing) if missing else f"{len(covered)} targets")]
+
+
+def check_mutants(course, ex, results) -> list[Record]:
+    out = []
+    for m in find_mutants(course, ex):
+        r = results[f"mutant-{m.name}"]
+        lost = _lost_targets(r)
+        hit = sorted(lost & set(m.targets))
+        ok = bool(m.targets) and bool(hit) and r.score < r.max_score
+        on_target = sum(t.max_points - t.points for t in r.tests if t.target in hit)
+        detail = (f"lost {on_target:g} pts on {', '.join(hit)} ({r.max_score - r.score:g} in all)" if ok else
+                  ("no '# MUTANT: ... | targets: ...' header" if not m.targets else
+                   f"not caught on {', '.join(m.targets)} (lost on: {', '.join(sorted(lost)) or 'nothing'})"))
+        out.append(Record(ex.id, f"mutant {m.name} caught", ok, detail))
+    return out
+
+
+def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2, seeds: int = 3,
+                    progress: Callable[[str], None] = lambda _msg: None) -> list[Record]:
+    """Run every grading the checks need (in parallel), then the checks."""
+    plan = {(ex.id, key): args for ex in exercises for key, args in _jobs_for(course, ex, seeds).items()}
+    progress(f"validate: {len(plan)} gradings on {jobs} processes")
+    results: dict[str, dict[str, Result]] = {ex.id: {} for ex in exercises}
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = {k: pool.submit(grade_task, *args) for k, args in plan.items()}
+        for n, ((ex_id, key), fut) in enumerate(futures.items(), 1):
+            results[ex_id][key] = Result.from_json(fut.result())
+            r = results[ex_id][key]
+            progress(f"[{n}/{len(plan)}] {ex_id} {key}: {r.score:g}/{r.max_score:g} ({r.duration:.1f}s)")
+    records = []
+    for ex in exercises:
+        res = results[ex.id]
+        records += check_reference(ex, res) + check_points(ex, res) + check_stub(ex, res)
+        records += check_public(ex, res) + check_coverage(course, ex, res) + check_mutants(course, ex, res)
+    return records
+
+
+def render_table(records: list[Record]) -> str:
+    lines = []
+    for r in records:
+        lines.append(f"{'ok  ' if r.ok else 'FAIL'} {r.exercise:<10} {r.check:<40} {r.detail}")
+    by_ex: dict[str, list[Record]] = {}
+    for r in records:
+        by_ex.setdefault(r.exercise, []).append(r)
+    lines.append("")
+    for ex_id, recs in by_ex.items():
+        mut = [r for r in recs if r.check.startswith("mutant ")]
+        caught = sum(r.ok for r in mut)
+        ref = all(r.ok for r in recs if "full marks" in r.check)
+        stub = all(r.ok for r in recs if r.check.startswith("stub"))
+        lines.append(f"{ex_id}: references {'full' if ref else 'NOT FULL'}, stubs {'zero' if stub else 'NOT ZERO'}, "
+                     f"mutants caught {caught}/{len(mut)} on their named targets")
+    bad = sum(not r.ok for r in records)
+    lines.append(f"validate: {len(records) - bad} checks ok, {bad} breached")
+    return "\n".join(lines)
