@@ -14,7 +14,6 @@ Fill in every function below. Rules for all of them (see README.md):
 
 Only NumPy (and the standard library) may be imported.
 """
-import numpy as np
 
 
 def sigmoid(z):

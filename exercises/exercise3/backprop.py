@@ -59,8 +59,9 @@ def affine_backward(dout, cache):
     Example
     -------
     >>> out, cache = affine_forward(np.array([[1.0, 2.0]]), np.array([[1.0], [1.0]]), np.array([0.5]))
-    >>> affine_backward(np.array([[1.0]]), cache)
-    (array([[1., 1.]]), array([[1.], [2.]]), array([1.]))
+    >>> dx, dW, db = affine_backward(np.array([[1.0]]), cache)
+    >>> dx, dW.T, db
+    (array([[1., 1.]]), array([[1., 2.]]), array([1.]))
     """
     raise NotImplementedError("affine_backward: not implemented yet")
 

@@ -180,7 +180,7 @@ class Worker:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                with np.errstate(all="warn"):
+                with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                     reply = handler(req)
             except BaseException as exc:  # noqa: BLE001 - everything is reported, even SystemExit
                 reply = {"error": describe(exc)}
