@@ -27,12 +27,12 @@ def _adam_math(params, grads_seq, lrs, b1=0.9, b2=0.999, eps=1e-8):
     m = {k: np.zeros_like(x) for k, x in p.items()}
     v = {k: np.zeros_like(x) for k, x in p.items()}
     for t, (grads, lr) in enumerate(zip(grads_seq, lrs), start=1):
-        for k in p:
+        for k, value in p.items():
             g = np.asarray(grads[k], dtype=np.float64)
             m[k] = b1 * m[k] + (1 - b1) * g
             v[k] = b2 * v[k] + (1 - b2) * g**2
             m_hat, v_hat = m[k] / (1 - b1**t), v[k] / (1 - b2**t)
-            p[k] = p[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
+            p[k] = value - lr * m_hat / (np.sqrt(v_hat) + eps)
     return p
 
 
@@ -108,8 +108,7 @@ def test_Adam_step_first_step_moves_each_param_by_lr_times_sign_of_grad(student,
 @pytest.mark.points(2)
 def test_Adam_step_matches_math_over_five_steps(student, rng):
     params, grads = _problem(rng)
-    hyper = dict(b1=0.8, b2=0.95, eps=1e-6)
-    want = _adam_math(params, grads, [0.02] * 5, **hyper)
+    want = _adam_math(params, grads, [0.02] * 5, b1=0.8, b2=0.95, eps=1e-6)
     got = _run(student, params, grads, [None] * 5, lr=0.02, beta1=0.8, beta2=0.95, eps=1e-6)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL,

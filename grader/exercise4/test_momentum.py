@@ -20,9 +20,9 @@ def _momentum_math(params, grads_seq, lrs, beta):
     p = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     v = {k: np.zeros_like(x) for k, x in p.items()}
     for grads, lr in zip(grads_seq, lrs):
-        for k in p:
+        for k, value in p.items():
             v[k] = beta * v[k] + grads[k]
-            p[k] = p[k] - lr * v[k]
+            p[k] = value - lr * v[k]
     return p
 
 

@@ -17,8 +17,8 @@ def _problem(rng):
 def _sgd_math(params, grads_seq, lrs):
     p = {k: v.astype(np.float64).copy() for k, v in params.items()}
     for grads, lr in zip(grads_seq, lrs):
-        for k in p:
-            p[k] = p[k] - lr * grads[k]
+        for k, value in p.items():
+            p[k] = value - lr * grads[k]
     return p
 
 

@@ -47,8 +47,22 @@ def run_suite(path: Path, plugin: GraderPlugin) -> None:
     args = [str(path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
             "--rootdir", str(root), "-c", os.devnull, "-W", "ignore::DeprecationWarning"]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
         pytest.main(args, plugins=[plugin])
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Installed pytest plugins (hypothesis, benchmark...) are not ours: skip them (~0.5 s)."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
 
 
 def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
