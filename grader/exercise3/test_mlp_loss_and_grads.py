@@ -126,14 +126,12 @@ def test_mlp_loss_and_grads_is_a_batch_mean(student, rng):
 
 @pytest.mark.target("MLP.loss_and_grads")
 @pytest.mark.points(1)
-def test_mlp_loss_and_grads_finite_for_saturated_outputs(student, rng):
+def test_mlp_loss_and_grads_finite_for_saturated_outputs(student, reference, rng):
     sizes = [3, 4, 1]
     X = rng.normal(size=(8, 3))
-    model = student.MLP(sizes, activation="relu", seed=0)
-    model.params = draw_params(rng, sizes, scale=300.0)
-    logits = np.asarray(model.forward(X), dtype=float)
-    y = (logits[:, 0] < 0.5).astype(int)  # every prediction confidently wrong: p is 0 or 1
-    y[:2] = 1 - y[:2]                        # and two confidently right
+    model, ref = models(student, reference, sizes, "relu", draw_params(rng, sizes, scale=300.0))
+    y = (ref.forward(X)[:, 0] < 0.5).astype(int)  # every prediction confidently wrong: p is 0 or 1
+    y[:2] = 1 - y[:2]                             # but two confidently right
     what = f"MLP({sizes}).loss_and_grads(X, y) with outputs saturated at 0 and 1"
     res = call_without_warnings(model.loss_and_grads, X, y, what=what, inputs={"X": X, "y": y},
                                 hint="clip p before the log as in binary_cross_entropy, and use dL/dz = (p - y) / n "

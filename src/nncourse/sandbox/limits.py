@@ -20,12 +20,14 @@ class Limits:
     file_bytes: int = 64 * 1024**2      # RLIMIT_FSIZE
     open_files: int = 256               # RLIMIT_NOFILE
     output_bytes: int = 64 * 1024       # stdout/stderr tail kept per stream
+    processes: int = 64                 # RLIMIT_NPROC headroom: processes and threads the worker may add
 
 
-def apply_limits(limits: Limits) -> None:
+def apply_limits(limits: Limits, nproc: int | None = None) -> None:
     """Run in the child between fork and exec: set rlimits (best effort per limit)."""
     import resource
-    wanted = [
+    wanted = [(resource.RLIMIT_NPROC, nproc)] if nproc else []
+    wanted += [
         (resource.RLIMIT_CPU, limits.cpu_seconds),
         (resource.RLIMIT_AS, limits.memory_bytes),
         (resource.RLIMIT_FSIZE, limits.file_bytes),

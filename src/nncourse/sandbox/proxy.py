@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from nncourse.errors import ModuleLoadError, StudentError, WorkerDied, WorkerTimeout
-from nncourse.sandbox import protocol
+from nncourse.sandbox import isolation, protocol
 from nncourse.sandbox.limits import Limits, apply_limits, worker_env
 
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
@@ -64,20 +64,46 @@ class WorkerProcess:
 
     def __init__(self, module_path: str, module_name: str, limits: Limits):
         self.limits = limits
+        self.isolation = isolation.detect()
         self.scratch = tempfile.mkdtemp(prefix="nncourse-worker-")
+        argv, preexec, self.visible_module = self._plan(module_path, module_name)
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
+        argv += [str(req_r), str(rep_w)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", WORKER_SCRIPT, str(req_r), str(rep_w)],
-            pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL,
+            argv, pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch,
-            env=worker_env(self.scratch), start_new_session=True,
-            preexec_fn=partial(apply_limits, limits))
+            env=worker_env(isolation.INSIDE_WORK if self.isolation.strong else self.scratch),
+            start_new_session=True, preexec_fn=preexec)
         os.close(req_r)
         os.close(rep_w)
         self.stdout = OutputTail(self.proc.stdout, limits.output_bytes)
         self.stderr = OutputTail(self.proc.stderr, limits.output_bytes)
-        self.module_path, self.module_name = module_path, module_name
+
+    def _plan(self, module_path: str, module_name: str):
+        """The command, the pre-exec step and the module's path as the worker sees it."""
+        python = os.path.realpath(sys.executable)
+        if self.isolation.strong:
+            argv = isolation.bwrap_prefix(self.scratch, os.path.realpath(module_path), module_name)
+            argv += [python, "-I", "-B", f"{isolation.INSIDE_CODE}/worker.py"]
+            nproc = isolation.process_headroom(self.limits.processes)  # the sandbox counts as our uid
+            return argv, partial(apply_limits, self.limits, nproc), \
+                f"{isolation.INSIDE_SUBMISSION}/{module_name}.py"
+        # Fallback: everything the worker reads is copied into its own scratch folder.
+        code = Path(self.scratch, ".worker")
+        code.mkdir()
+        for name in isolation.WORKER_FILES:
+            shutil.copyfile(Path(WORKER_SCRIPT).with_name(name), code / name)
+        module = Path(self.scratch, "submission", f"{module_name}.py")
+        module.parent.mkdir()
+        shutil.copyfile(module_path, module)
+        uid = self.isolation.uid
+        if uid is not None:
+            for folder, _dirs, files in os.walk(self.scratch):
+                for item in [folder, *(os.path.join(folder, f) for f in files)]:
+                    os.chown(item, uid, uid)
+        return [python, "-I", "-B", str(code / "worker.py")], \
+            partial(_fallback_preexec, self.limits, uid), str(module)
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and wait for its reply, at most `timeout` seconds."""
@@ -132,11 +158,17 @@ class WorkerProcess:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the worker's whole process group (it ignores nothing), then clean up."""
+        """SIGKILL the worker's whole process group (it ignores nothing), then clean up.
+
+        Under bubblewrap the sandbox's PID 1 dies with bwrap, taking every process
+        of its namespace along; in the fallback every process of the worker's uid is killed.
+        """
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if not self.isolation.strong and self.isolation.uid is not None:
+            isolation.kill_uid(self.isolation.uid)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -151,6 +183,13 @@ class WorkerProcess:
                 pass
         self.req_w = self.rep_r = -1
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _fallback_preexec(limits: Limits, uid: int | None) -> None:
+    """Pre-exec step without bubblewrap: rlimits, then an unprivileged uid when we are root."""
+    apply_limits(limits, limits.processes if uid is not None else None)
+    if uid is not None:
+        isolation.drop_privileges(uid)
 
 
 class Session:
@@ -186,7 +225,7 @@ class Session:
         if self._loaded:
             return
         try:
-            self._exchange({"op": "load", "path": self.module_path, "name": self.module_name},
+            self._exchange({"op": "load", "path": self.worker.visible_module, "name": self.module_name},
                            self.limits.load_timeout)
         except StudentError as exc:
             self.load_error = ModuleLoadError(_load_message(exc))
