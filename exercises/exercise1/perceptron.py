@@ -26,7 +26,7 @@ def step(z):
 
     >>> step(np.array([-2.0, 0.0, 3.0]))
     array([0, 0, 1])
-    >>> step(0.0)                  # a 0-d int array (or numpy int)
+    >>> int(step(0.0))             # step(0.0) itself is a 0-d int array (or numpy int)
     0
     """
     raise NotImplementedError("step: not implemented yet")
@@ -129,6 +129,7 @@ class Perceptron:
         >>> X_and = np.array([[0, 0], [0, 1], [1, 0], [1, 1]]); y_and = np.array([0, 0, 0, 1])
         >>> Perceptron(2, seed=0).fit(X_and, y_and)
         [2, 2, 3, 2, 2, 3, 2, 1, 0]
+
         (with weights drawn as rng.normal(0.0, 0.01, 2); another draw gives other counts)
         """
         raise NotImplementedError("Perceptron.fit: not implemented yet")

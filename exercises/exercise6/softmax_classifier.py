@@ -191,6 +191,7 @@ class SoftmaxClassifier:
 
         Example
         -------
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [1.0, 2.0]]); y = np.array([0, 1, 1, 1])
         >>> losses = clf.fit(X, y, learning_rate=0.1, epochs=50, batch_size=16, seed=0)
         >>> len(losses), losses[-1] < losses[0]
         (50, True)
