@@ -65,7 +65,8 @@ def test_reference_gets_full_marks_and_a_complete_result(course, tmp_path):
 def test_misbehaving_function_loses_only_its_own_points(fast_course, tmp_path, body, status, words):
     result = grade_source(fast_course, tmp_path, with_function("relu_grad", body))
     assert lost_targets(result) == {"relu_grad"}
-    bad = [t for t in result.tests if t.target == "relu_grad"]
+    bad = [t for t in result.tests if t.target == "relu_grad" and t.status != "passed"]
+    assert len(bad) >= 5  # only property tests that never look at the output may pass
     assert all(t.status == status and words in t.message for t in bad), bad[0].message
     assert result.score == result.max_score - sum(t.max_points for t in bad)
 
@@ -78,8 +79,9 @@ def test_ndarray_subclass_claiming_equality_gains_nothing(course, tmp_path):
             "z = np.asarray(args[0], dtype=float)\n"
             "return np.full(z.shape, 7.0).view(Liar)")
     result = grade_source(course, tmp_path, with_function("sigmoid", body))
-    assert "sigmoid" in lost_targets(result)
-    assert all(t.points == 0 for t in result.tests if t.target == "sigmoid")
+    value_tests = [t for t in result.tests if t.target == "sigmoid" and "values" in t.name]
+    assert value_tests and all(t.status == "failed" for t in value_tests)
+    assert lost_targets(result) == {"sigmoid"}
 
 
 def test_failure_message_names_input_expected_and_got(course, tmp_path):

@@ -146,6 +146,8 @@ class WorkerProcess:
             self.kill()
             code = self.proc.returncode
         self.kill()
+        if code is not None and code > 128 and self.isolation.strong:
+            code = 128 - code  # bwrap reports a child killed by signal N as status 128 + N
         if code is not None and code < 0:
             what = f"crashed: {_signal_name(-code)}"
             if -code == signal.SIGXCPU:

@@ -192,9 +192,11 @@ def describe(exc: BaseException) -> dict:
     """An exception as plain text: its type, base classes, message and a short traceback."""
     if isinstance(exc, SyntaxError):
         tb = "".join(traceback.format_exception_only(type(exc), exc))
-    else:
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next
-                                                if exc.__traceback__ else None))
+    else:  # the student's own frames only: the worker's are noise to them
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if os.path.basename(f.filename) not in ("worker.py", "protocol.py")]
+        tb = "".join(["Traceback (most recent call last):\n", *traceback.format_list(frames),
+                      *traceback.format_exception_only(type(exc), exc)])
     if isinstance(exc, SystemExit):
         message = f"called sys.exit({exc.code!r})"
     else:
