@@ -72,22 +72,30 @@ def test_momentum_closed_form(ref, beta):
         np.testing.assert_allclose(params[key], start[key] - 0.1 * total, **H.TIGHT)
 
 
-def test_momentum_uses_the_lr_of_each_step(ref):
-    """Schedules set `lr` between steps: the velocity keeps raw gradients (PyTorch's convention)."""
-    params, (g1, g2, _) = _problem(2)
+@pytest.mark.parametrize("name", ["SGD", "Momentum", "Adam"])
+def test_lr_set_between_steps_is_used(ref, name):
+    """Schedules set `lr` between steps (COURSE_API.md); the next step must use it."""
+    params, (g1, g2, _) = _problem(6)
     start = H.snapshot(params)
-    opt = ref.Momentum(lr=0.1, beta=0.9)
+    opt = getattr(ref, name)(lr=0.1)
     _run(opt, params, [g1])
     opt.lr = 0.01
     _run(opt, params, [g2])
     for key in start:
-        want = start[key] - 0.1 * g1[key] - 0.01 * (0.9 * g1[key] + g2[key])
+        if name == "SGD":
+            want = start[key] - 0.1 * g1[key] - 0.01 * g2[key]
+        elif name == "Momentum":
+            want = start[key] - 0.1 * g1[key] - 0.01 * (0.9 * g1[key] + g2[key])
+        else:
+            want = _adam_closed_form(start[key], [g1[key], g2[key]], [0.1, 0.01], 0.9, 0.999, 1e-8)
         np.testing.assert_allclose(params[key], want, **H.TIGHT)
 
 
 def _adam_closed_form(p0, grads, lr, b1, b2, eps):
+    """lr: one float, or one per step (a schedule)."""
+    lrs = lr if isinstance(lr, list) else [lr] * len(grads)
     p = p0.copy()
-    for t in range(1, len(grads) + 1):
+    for t, lr in enumerate(lrs, 1):
         m = (1 - b1) * sum(b1 ** (t - i) * grads[i - 1] for i in range(1, t + 1))
         v = (1 - b2) * sum(b2 ** (t - i) * grads[i - 1] ** 2 for i in range(1, t + 1))
         p = p - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)

@@ -65,6 +65,24 @@ def test_net_input_matches_an_explicit_sum(ref):
     np.testing.assert_allclose(one, expected[2], **H.TIGHT)
 
 
+def test_predict_is_int_step_of_net_input_with_0_at_exactly_0(ref):
+    p = ref.Perceptron(2, seed=0)
+    p.weights = np.array([1.0, -1.0])
+    X = np.array([[1.0, 1.0], [2.0, 1.0], [1.0, 2.0], [0.0, 0.0]])   # net inputs 0, 1, -1, 0
+    got = H.call(p.predict, X)
+    assert got.dtype.kind == "i", f"predict returned dtype {got.dtype}, expected an int dtype"
+    np.testing.assert_array_equal(got, [0, 1, 0, 0])
+
+
+def test_init_weights_small_float64_seeded_and_bias_zero(ref):
+    a, b, c = (ref.Perceptron(50, seed=s) for s in (7, 7, 8))
+    assert isinstance(a.weights, np.ndarray) and a.weights.dtype == np.float64 and a.weights.shape == (50,)
+    assert np.all(np.abs(a.weights) < 0.5) and np.any(a.weights != 0)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.weights, c.weights), "different seeds gave the same weights"
+    assert a.bias == 0.0 and a.learning_rate == 0.1
+
+
 # -- the perceptron rule --------------------------------------------------------------------
 
 def _perceptron_rule(weights, bias, lr, X, y, epochs):

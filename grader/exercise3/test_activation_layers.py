@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import (
+from nncourse.grading.checks import (forward_with_cache, 
     assert_close, assert_finite, assert_matches_numeric_grad, call_without_warnings, unusable,
 )
 from nncourse.sandbox.proxy import RemoteObject
@@ -11,14 +11,14 @@ LARGE = np.array([-1e4, -800.0, -50.0, -1.0, 0.0, 1.0, 50.0, 800.0, 1e4])
 HINT_INPLACE = "build a new array (np.where, np.maximum, dout * mask) instead of writing into the input"
 
 
-def forward(fn, *args, what):
-    """(out, cache) of a student layer forward; a cache that is not plain data stays in the worker."""
-    res = fn(*args)
+
+def first_of_pair(res, what):
+    """`out` of a forward's (out, cache) result that was fetched as plain data."""
     if isinstance(res, RemoteObject):
-        return res[0], res.ref_item(1)
+        return res[0]
     if not isinstance(res, (tuple, list)) or len(res) != 2:
         raise unusable(res, f"{what} should return a pair (out, cache)")
-    return res[0], res[1]
+    return res[0]
 
 
 def sigmoid(x):
@@ -29,7 +29,7 @@ def sigmoid(x):
 
 def check_backward(student, name, x, dout, fn, hint):
     """<name>_backward(dout, cache) equals the numeric gradient of sum(fn(x) * dout)."""
-    _, cache = forward(getattr(student, f"{name}_forward"), x, what=f"{name}_forward(x)")
+    _, cache = forward_with_cache(getattr(student, f"{name}_forward"), x, what=f"{name}_forward(x)")
     dx = getattr(student, f"{name}_backward")(dout, cache)
     assert_matches_numeric_grad(dx, lambda v: np.sum(fn(v) * dout), x, what=f"{name}_backward(dout, cache)",
                                 inputs={"x": x, "dout": dout}, hint=hint)
@@ -41,7 +41,7 @@ def check_backward(student, name, x, dout, fn, hint):
 @pytest.mark.points(1)
 def test_relu_forward_values(student):
     x = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -1e4]])
-    out, _ = forward(student.relu_forward, x, what="relu_forward(x)")
+    out, _ = forward_with_cache(student.relu_forward, x, what="relu_forward(x)")
     assert_close(out, np.maximum(x, 0.0), what="relu_forward(x) out", inputs={"x": x},
                  hint="out = np.maximum(x, 0), same shape as x")
 
@@ -51,7 +51,7 @@ def test_relu_forward_values(student):
 def test_relu_forward_does_not_modify_input(student):
     x = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -1.0]])
     X = student.put(x.copy())
-    forward(student.relu_forward, X, what="relu_forward(x)")
+    forward_with_cache(student.relu_forward, X, what="relu_forward(x)")
     assert_close(X.value(), x, what="relu_forward(x): x after the call", inputs={"x": x},
                  hint="relu_forward changed its input x; " + HINT_INPLACE)
 
@@ -70,7 +70,7 @@ def test_relu_backward_matches_numeric_grad(student, rng):
 def test_relu_backward_zero_at_zero(student):
     x = np.array([[0.0, -0.0, 1.0], [-1.0, 0.0, 2.0]])
     dout = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    _, cache = forward(student.relu_forward, x, what="relu_forward(x)")
+    _, cache = forward_with_cache(student.relu_forward, x, what="relu_forward(x)")
     dx = student.relu_backward(dout, cache)
     assert_close(dx, np.where(x > 0, dout, 0.0), what="relu_backward(dout, cache) at x == 0",
                  inputs={"x": x, "dout": dout}, hint="the derivative at exactly 0 is 0: use x > 0, not x >= 0")
@@ -81,7 +81,7 @@ def test_relu_backward_zero_at_zero(student):
 def test_relu_backward_does_not_modify_dout(student):
     x = np.array([[-1.0, 2.0], [3.0, -4.0]])
     dout = np.array([[1.0, 2.0], [3.0, 4.0]])
-    _, cache = forward(student.relu_forward, x, what="relu_forward(x)")
+    _, cache = forward_with_cache(student.relu_forward, x, what="relu_forward(x)")
     D = student.put(dout.copy())
     student.relu_backward(D, cache)
     assert_close(D.value(), dout, what="relu_backward(dout, cache): dout after the call",
@@ -96,7 +96,7 @@ def test_relu_backward_does_not_modify_dout(student):
 @pytest.mark.points(1)
 def test_sigmoid_forward_values(student):
     x = np.array([[-3.0, -1.0, 0.0], [0.5, 2.0, 4.0]])
-    out, _ = forward(student.sigmoid_forward, x, what="sigmoid_forward(x)")
+    out, _ = forward_with_cache(student.sigmoid_forward, x, what="sigmoid_forward(x)")
     assert_close(out, 1 / (1 + np.exp(-x)), what="sigmoid_forward(x) out", inputs={"x": x},
                  hint="out = 1 / (1 + exp(-x)), same shape as x")
 
@@ -106,7 +106,7 @@ def test_sigmoid_forward_values(student):
 def test_sigmoid_forward_stable_for_large_inputs(student):
     res = call_without_warnings(student.sigmoid_forward, LARGE, what="sigmoid_forward(x)", inputs={"x": LARGE},
                                 hint="exp(-x) overflows for x = -1e4: use exp(-|x|) and two formulas")
-    out, _ = forward(lambda: res, what="sigmoid_forward(x)")
+    out = first_of_pair(res, "sigmoid_forward(x)")
     assert_close(out, sigmoid(LARGE), what="sigmoid_forward(x) out for large |x|", inputs={"x": LARGE},
                  hint="for x >= 0 use 1 / (1 + exp(-x)); for x < 0 use exp(x) / (1 + exp(x))")
 
@@ -122,7 +122,7 @@ def test_sigmoid_backward_matches_numeric_grad(student, rng):
 @pytest.mark.points(1)
 def test_sigmoid_backward_finite_for_large_inputs(student):
     dout = np.ones_like(LARGE)
-    _, cache = forward(student.sigmoid_forward, LARGE, what="sigmoid_forward(x)")
+    _, cache = forward_with_cache(student.sigmoid_forward, LARGE, what="sigmoid_forward(x)")
     dx = call_without_warnings(student.sigmoid_backward, dout, cache, what="sigmoid_backward(dout, cache)",
                                inputs={"x": LARGE, "dout": dout},
                                hint="reuse s from the cache: dx = dout * s * (1 - s), no exp needed")
@@ -138,7 +138,7 @@ def test_sigmoid_backward_finite_for_large_inputs(student):
 @pytest.mark.points(1)
 def test_tanh_forward_values(student):
     x = np.array([[-3.0, -1.0, 0.0], [0.5, 2.0, 4.0]])
-    out, _ = forward(student.tanh_forward, x, what="tanh_forward(x)")
+    out, _ = forward_with_cache(student.tanh_forward, x, what="tanh_forward(x)")
     assert_close(out, np.tanh(x), what="tanh_forward(x) out", inputs={"x": x}, hint="out = np.tanh(x)")
 
 
@@ -147,7 +147,7 @@ def test_tanh_forward_values(student):
 def test_tanh_forward_stable_for_large_inputs(student):
     res = call_without_warnings(student.tanh_forward, LARGE, what="tanh_forward(x)", inputs={"x": LARGE},
                                 hint="(exp(x) - exp(-x)) / (exp(x) + exp(-x)) overflows: use np.tanh")
-    out, _ = forward(lambda: res, what="tanh_forward(x)")
+    out = first_of_pair(res, "tanh_forward(x)")
     assert_close(out, np.tanh(LARGE), what="tanh_forward(x) out for large |x|", inputs={"x": LARGE},
                  hint="use np.tanh, which is stable for any x")
 

@@ -203,6 +203,20 @@ def assert_accuracy_at_least(acc, threshold, *, what, dataset, seed, hint=None):
              f"expected at least {threshold:.3f}, got {value:.3f}", hint)
 
 
+def forward_with_cache(fn, *args, what: str):
+    """`(out, cache)` of a layer forward: `out` fetched as plain data, the cache left in the worker.
+
+    The cache may be anything the student likes (a namedtuple, their own object):
+    it goes back to their backward untouched, as a reference.
+    """
+    __tracebackhide__ = True
+    res = fn.keep(*args)
+    plain = res.value()
+    if not isinstance(plain, RemoteObject) and (not isinstance(plain, (tuple, list)) or len(plain) != 2):
+        raise unusable(plain, f"{what} should return a pair (out, cache)")
+    return res[0], res.ref_item(1)
+
+
 def unusable(got, what: str) -> CheckFailed:
     """A CheckFailed for a value that is not what the API promises."""
     return CheckFailed(f"{what}: returned an unusable object ({_short(got)})")
@@ -212,4 +226,5 @@ __all__ = [
     "CheckFailed", "UnusableObject", "as_array", "assert_shape", "assert_dtype_kind", "assert_finite",
     "assert_close", "assert_equal", "assert_true", "call_without_warnings", "assert_raises",
     "assert_matches_numeric_grad", "assert_accuracy_at_least", "fail", "summarize", "unusable",
+    "forward_with_cache",
 ]

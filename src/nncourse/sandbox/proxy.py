@@ -321,6 +321,11 @@ class RemoteCallable:
     def __call__(self, *args, **kwargs):
         return self._session.unwrap(self._request(args, kwargs))
 
+    def keep(self, *args, **kwargs) -> "RemoteObject":
+        """Call, but leave the result in the worker (e.g. a forward's `(out, cache)` whose cache
+        is the student's own object): index it with `r[0]`, pass `r.ref_item(1)` on."""
+        return self._session.unwrap(self._request(args, kwargs, want_ref=True))
+
     def with_inputs(self, *args, **kwargs):
         """Call, and also return the arguments as they are after the call (mutation checks)."""
         reply = self._request(args, kwargs, return_args=True)
