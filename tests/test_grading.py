@@ -113,3 +113,16 @@ def test_grader_fault_is_an_error_not_a_student_failure(tmp_path):
     (test,) = result.tests
     assert test.status == "error" and "tell your instructor" in test.message
     assert "KeyError" in test.instructor_detail and "KeyError" not in test.message
+
+
+def test_one_process_grading_several_exercises_never_mixes_their_suites():
+    """Suites share file names (test_softmax.py, test_public.py); each run must use its own."""
+    from nncourse.grading.batch import grade_task
+    runs = [("exercise2", "solutions/exercise2/activations.py", "hidden"),
+            ("exercise6", "solutions/exercise6/softmax_classifier.py", "hidden"),
+            ("exercise3", "solutions/exercise3/backprop.py", "public"),
+            ("exercise6", "solutions/exercise6/softmax_classifier.py", "public")]
+    for ex_id, path, suite in runs:
+        result = Result.from_json(grade_task(str(REPO), ex_id, str(REPO / path), suite))
+        assert result.tests and all(t.status == "passed" for t in result.tests), (ex_id, suite)
+        assert not any(t.target.startswith("Perceptron") for t in result.tests)

@@ -156,7 +156,9 @@ def test_mlp_forward_loss_and_predict_match_oracle(ref, sizes, activation):
     assert loss == pytest.approx(sk, rel=1e-10)
     assert loss == pytest.approx(_oracle_loss(net.params, X, y, activation), rel=1e-12)
     want = (probs[:, 0] > 0.5).astype(int) if sizes[-1] == 1 else probs.argmax(axis=1)
-    np.testing.assert_array_equal(H.call(net.predict, X), want)
+    labels = H.call(net.predict, X)
+    assert labels.shape == (len(X),) and labels.dtype.kind in "iu", f"predict: {labels.dtype} {labels.shape}"
+    np.testing.assert_array_equal(labels, want)
 
 
 @pytest.mark.parametrize("sizes", SIZES, ids=str)
@@ -180,6 +182,17 @@ def test_mlp_fit_one_full_batch_epoch_is_one_gradient_step(ref, sizes):
     assert len(losses) == 1 and losses[0] == pytest.approx(_oracle_loss(start, X, y, "tanh"), rel=1e-12)
     for key in start:
         np.testing.assert_allclose(net.params[key], start[key] - 0.5 * numeric[key], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 3, 7, 50])
+@pytest.mark.parametrize("sizes", [[4, 5, 1], [4, 5, 3]], ids=str)
+def test_mlp_fit_with_zero_learning_rate_reports_the_full_data_loss(ref, sizes, batch_size):
+    """lr = 0 leaves the params alone, so every epoch's mean loss is the loss of all n samples,
+    whatever the batches and their order (7 samples: batches of 3 leave a last batch of 1)."""
+    net, X, y = _net(ref, sizes, "relu")
+    want = _oracle_loss(net.params, X, y, "relu")
+    losses = H.call(net.fit, X, y, epochs=2, learning_rate=0.0, batch_size=batch_size, seed=0)
+    np.testing.assert_allclose(losses, [want, want], rtol=1e-12)
 
 
 @pytest.mark.parametrize("activation,var", [("relu", lambda i, o: 2 / i), ("sigmoid", lambda i, o: 2 / (i + o)),

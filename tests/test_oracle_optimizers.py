@@ -114,7 +114,9 @@ def test_adam_closed_form(ref, hyper):
         np.testing.assert_allclose(params[key], want, rtol=1e-12, atol=1e-15)
 
 
-def test_adam_defaults(ref):
+def test_defaults(ref):
+    assert ref.SGD().lr == 0.01
+    assert (ref.Momentum().lr, ref.Momentum().beta) == (0.01, 0.9)
     opt = ref.Adam()
     assert (opt.lr, opt.beta1, opt.beta2, opt.eps) == (0.001, 0.9, 0.999, 1e-8)
 

@@ -94,6 +94,10 @@ def test_dropout_same_seed_same_mask_and_evaluation_mode(ref):
     a = H.call(ref.dropout_forward, x, 0.5, rng=np.random.default_rng(1))[1]
     b = H.call(ref.dropout_forward, x, 0.5, rng=np.random.default_rng(1))[1]
     np.testing.assert_array_equal(a, b)
+    c = H.call(ref.dropout_forward, x, 0.5, rng=np.random.default_rng(2))[1]
+    assert not np.array_equal(a, c), "different rng seeds gave the same mask"
+    out, mask = H.call(ref.dropout_forward, x, 0.5)            # rng=None: fresh entropy
+    np.testing.assert_allclose(out, x * mask, **H.TIGHT)
     out, mask = H.call(ref.dropout_forward, x, 0.5, training=False)
     assert mask is None
     np.testing.assert_array_equal(out, x)
@@ -132,6 +136,12 @@ def test_early_stopping_min_delta(ref):
     stopper = ref.EarlyStopping(patience=1, min_delta=0.1)
     assert _step(stopper, 1.0, {}) is False
     assert _step(stopper, 0.95, {}) is True     # 0.95 is not below 1.0 - 0.1
+    assert stopper.best_loss == 1.0 and stopper.best_epoch == 0
     stopper = ref.EarlyStopping(patience=1, min_delta=0.1)
     _step(stopper, 1.0, {})
     assert _step(stopper, 0.85, {}) is False and stopper.best_epoch == 1
+
+
+def test_early_stopping_default_patience_is_5(ref):
+    stopper = ref.EarlyStopping()
+    assert [_step(stopper, loss, {}) for loss in [1.0, 1.0, 1.1, 1.0, 1.2, 1.0]] == [False] * 5 + [True]

@@ -128,7 +128,9 @@ def test_predictions_and_score_match_sklearn(ref):
     clf, X, y = _model(ref, 0.0, seed=1)
     probs = special.softmax(X @ clf.params["W"] + clf.params["b"], axis=1)
     np.testing.assert_allclose(H.call(clf.predict_proba, X), probs, **H.TIGHT)
-    np.testing.assert_array_equal(H.call(clf.predict, X), probs.argmax(axis=1))
+    labels = H.call(clf.predict, X)
+    assert labels.dtype.kind in "iu", f"predict returned dtype {labels.dtype}, expected int labels"
+    np.testing.assert_array_equal(labels, probs.argmax(axis=1))
     assert H.call(clf.score, X, y) == pytest.approx(accuracy_score(y, probs.argmax(axis=1)), abs=1e-15)
 
 
@@ -141,6 +143,16 @@ def test_fit_one_full_batch_epoch_is_one_gradient_step(ref, reg):
     assert len(losses) == 1 and losses[0] == pytest.approx(_objective(start, X, y, reg), rel=1e-12)
     for key in start:
         np.testing.assert_allclose(clf.params[key], start[key] - 0.5 * numeric[key], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 4, 9, 20])
+def test_fit_with_zero_learning_rate_reports_the_full_data_loss(ref, batch_size):
+    """lr = 0 leaves the params alone, so every epoch's mean loss is the loss of all n samples,
+    whatever the batches and their order (9 samples: batches of 4 leave a last batch of 1)."""
+    clf, X, y = _model(ref, 0.3, seed=3)
+    want = _objective(clf.params, X, y, 0.3)   # each batch loss carries the whole penalty once
+    losses = H.call(clf.fit, X, y, learning_rate=0.0, epochs=2, batch_size=batch_size, seed=0)
+    np.testing.assert_allclose(losses, [want, want], rtol=1e-12)
 
 
 # -- metrics ---------------------------------------------------------------------------------

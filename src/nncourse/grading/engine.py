@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import io
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -42,13 +43,29 @@ def suite_path(course: Course, ex: Exercise, suite: str) -> Path:
 
 
 def run_suite(path: Path, plugin: GraderPlugin) -> None:
-    """pytest.main on one suite with our plugin, its own output swallowed."""
+    """pytest.main on one suite with our plugin, its own output swallowed.
+
+    Suites of different exercises share file names (test_softmax.py, test_public.py):
+    their modules are dropped from sys.modules after the run, so a process that
+    grades several exercises never reuses another suite's module.
+    """
     root = path if path.is_dir() else path.parent
-    args = [str(path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
+    args = [str(path), "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
             "--rootdir", str(root), "-c", os.devnull, "-W", "ignore::DeprecationWarning"]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
-        pytest.main(args, plugins=[plugin])
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
+            pytest.main(args, plugins=[plugin])
+    finally:
+        _forget_modules_under(root)
+
+
+def _forget_modules_under(root: Path) -> None:
+    prefix = str(root.resolve()) + os.sep
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.abspath(file).startswith(prefix):
+            del sys.modules[name]
 
 
 @contextlib.contextmanager
