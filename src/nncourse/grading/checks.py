@@ -52,7 +52,7 @@ def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | Non
     if detail:
         text += f": {detail}"
     if hint:
-        text += f". Hint: {hint}"
+        text += f"\nHint: {hint}" if "\n" in text else f". Hint: {hint}"
     raise CheckFailed(text)
 
 
