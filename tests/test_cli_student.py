@@ -109,3 +109,25 @@ def test_one_wrong_function_fails_only_its_own_checks(cli, tmp_path):
     failed = {t["target"] for t in result["tests"] if t["status"] != "passed"}
     assert "step" in failed
     assert "Perceptron.update" not in failed
+
+
+ALL = [f"exercise{i}" for i in range(1, 7)]
+
+
+@pytest.mark.parametrize("exercise", ALL)
+def test_check_every_stub_fails_cleanly_and_every_reference_passes(cli, course, exercise):
+    ex = course.exercise(exercise)
+    stub = cli("check", exercise, "--dir", course.path(ex.stub).parent, "--json")
+    assert stub.exit_code == 1
+    tests = json.loads(stub.output)["tests"]
+    assert tests and all(t["status"] == "failed" and "not implemented yet" in t["message"] for t in tests)
+    ref = cli("check", exercise, "--dir", course.path(ex.solution).parent)
+    assert ref.exit_code == 0, ref.output
+    assert ref.output.strip().splitlines()[-1] == f"{len(tests)} passed, 0 failed"
+
+
+def test_python_dash_m_runs_the_cli():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "nncourse", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("nncourse, version")

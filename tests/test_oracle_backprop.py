@@ -184,6 +184,36 @@ def test_mlp_fit_one_full_batch_epoch_is_one_gradient_step(ref, sizes):
         np.testing.assert_allclose(net.params[key], start[key] - 0.5 * numeric[key], rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_mlp_fit_takes_one_step_per_mini_batch(ref, batch_size):
+    """With 4 copies of one sample every batch has the same loss whatever the shuffle, so an
+    epoch is 4 / batch_size plain gradient steps on it (central differences at each step)."""
+    net, X, y = _net(ref, [3, 4, 3], "sigmoid")
+    X, y = np.repeat(X[:1], 4, axis=0), np.repeat(y[:1], 4)
+    params, losses = {k: v.copy() for k, v in net.params.items()}, []
+    for _ in range(4 // batch_size):
+        losses.append(_oracle_loss(params, X, y, "sigmoid"))
+        grads = H.central_diff_params(lambda p: _oracle_loss(p, X, y, "sigmoid"), params)
+        params = {k: params[k] - 0.5 * grads[k] for k in params}
+    got = H.call(net.fit, X, y, epochs=1, learning_rate=0.5, batch_size=batch_size, seed=0)
+    assert got[0] == pytest.approx(np.mean(losses), rel=1e-9)
+    for key in params:
+        np.testing.assert_allclose(net.params[key], params[key], rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+@pytest.mark.parametrize("scale", [1e2, 1e4])
+@pytest.mark.parametrize("sizes", [[4, 5, 1], [4, 5, 3]], ids=str)
+def test_mlp_forward_and_loss_at_huge_logits(ref, sizes, scale):
+    """Inputs of size up to 1e4: logits in the thousands; the loss must stay exact (log-space)."""
+    net, X, y = _net(ref, sizes, "relu")
+    X = X * scale
+    probs = H.quiet(_oracle_probs, net.params, X, "relu")
+    np.testing.assert_allclose(H.call(net.forward, X, allow_underflow=True), probs, rtol=1e-10, atol=1e-15)
+    loss, grads = H.call(net.loss_and_grads, X, y, allow_underflow=True)
+    assert loss == pytest.approx(H.quiet(_oracle_loss, net.params, X, y, "relu"), rel=1e-12)
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+
+
 @pytest.mark.parametrize("batch_size", [None, 1, 3, 7, 50])
 @pytest.mark.parametrize("sizes", [[4, 5, 1], [4, 5, 3]], ids=str)
 def test_mlp_fit_with_zero_learning_rate_reports_the_full_data_loss(ref, sizes, batch_size):

@@ -145,6 +145,23 @@ def test_fit_one_full_batch_epoch_is_one_gradient_step(ref, reg):
         np.testing.assert_allclose(clf.params[key], start[key] - 0.5 * numeric[key], rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_fit_takes_one_step_per_mini_batch(ref, batch_size):
+    """With 4 copies of one sample every batch has the same loss whatever the shuffle, so an
+    epoch is 4 / batch_size plain gradient steps on it (central differences at each step)."""
+    clf, X, y = _model(ref, 0.3, seed=4)
+    X, y = np.repeat(X[:1], 4, axis=0), np.repeat(y[:1], 4)
+    params, losses = {k: v.copy() for k, v in clf.params.items()}, []
+    for _ in range(4 // batch_size):
+        losses.append(_objective(params, X, y, 0.3))
+        grads = H.central_diff_params(lambda p: _objective(p, X, y, 0.3), params)
+        params = {k: params[k] - 0.5 * grads[k] for k in params}
+    got = H.call(clf.fit, X, y, learning_rate=0.5, epochs=1, batch_size=batch_size, seed=0)
+    assert got[0] == pytest.approx(np.mean(losses), rel=1e-9)
+    for key in params:
+        np.testing.assert_allclose(clf.params[key], params[key], rtol=1e-6, atol=1e-8, err_msg=key)
+
+
 @pytest.mark.parametrize("batch_size", [None, 1, 4, 9, 20])
 def test_fit_with_zero_learning_rate_reports_the_full_data_loss(ref, batch_size):
     """lr = 0 leaves the params alone, so every epoch's mean loss is the loss of all n samples,
