@@ -127,3 +127,13 @@ def array_leaves(value):
     if isinstance(value, (list, tuple)):
         return [leaf for item in value for leaf in array_leaves(item)]
     return []
+
+
+def assert_epoch_loss(got, *, during, sizes, after, rel=1e-9):
+    """An epoch's reported loss, for the readings COURSE_API.md leaves open (tests/variants has
+    each): the mean of the batch losses `during` the epoch weighted by batch `sizes`, their plain
+    mean, or the loss of all the data `after` the epoch."""
+    readings = {"sample-weighted mean of batch losses": float(np.average(during, weights=sizes)),
+                "mean of batch losses": float(np.mean(during)), "loss after the epoch": float(after)}
+    assert any(got == pytest.approx(want, rel=rel) for want in readings.values()), \
+        f"epoch loss {got!r} is none of {readings}"

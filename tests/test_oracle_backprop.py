@@ -73,7 +73,8 @@ def test_saturated_backward_matches_closed_form(ref, name):
     """Far in the tails the derivative is tiny: absolute agreement with expit(x) expit(-x)."""
     x = np.array([[-40.0, -20.0, 0.0, 20.0, 40.0]])
     dout = np.ones_like(x)
-    want = special.expit(x) * special.expit(-x) if name == "sigmoid" else 4 * special.expit(2 * x) * special.expit(-2 * x)
+    s = special.expit(x if name == "sigmoid" else 2 * x)
+    want = s * special.expit(-x) if name == "sigmoid" else 4 * s * special.expit(-2 * x)
     _, cache = H.call(getattr(ref, f"{name}_forward"), x)
     np.testing.assert_allclose(H.call(getattr(ref, f"{name}_backward"), dout, cache), want, rtol=1e-9, atol=1e-15)
 
@@ -101,9 +102,11 @@ def test_binary_cross_entropy_matches_sklearn_log_loss(ref, column):
 
 def test_binary_cross_entropy_is_finite_at_0_and_1(ref):
     y = np.array([1, 0, 1, 0])
-    assert H.call(ref.binary_cross_entropy, np.array([1.0, 0.0, 1.0, 0.0]), y) == pytest.approx(0.0, abs=1e-10)
+    # abs 1e-6: clipping p into [eps, 1 - eps] (eps up to 1e-7, as Keras) is the usual way to stay finite
+    assert H.call(ref.binary_cross_entropy, np.array([1.0, 0.0, 1.0, 0.0]), y) == pytest.approx(0.0, abs=1e-6)
     wrong = H.call(ref.binary_cross_entropy, np.array([0.0, 1.0, 0.0, 1.0]), y)
-    assert np.isfinite(wrong) and wrong > 20.0, f"confidently wrong predictions give {wrong}"
+    # > 10: even a clip at eps = 1e-7 gives -log(1e-7) = 16.1 per sample
+    assert np.isfinite(wrong) and wrong > 10.0, f"confidently wrong predictions give {wrong}"
 
 
 # -- the MLP -------------------------------------------------------------------------------
@@ -139,9 +142,8 @@ def _net(ref, sizes, activation, seed=0):
     X = rng.normal(size=(7, sizes[0]))
     y = rng.integers(0, max(sizes[-1], 2), size=7)
     net = ref.MLP(sizes, activation=activation, seed=seed)
-    for key in net.params:   # non-zero biases, so their gradients are tested at a generic point
-        if key.startswith("b"):
-            net.params[key] = rng.normal(0.0, 0.3, size=net.params[key].shape)
+    # non-zero biases, so their gradients are tested at a generic point (the whole dict is assigned)
+    net.params = {k: rng.normal(0.0, 0.3, size=v.shape) if k.startswith("b") else v for k, v in net.params.items()}
     return net, X, y
 
 
@@ -179,32 +181,39 @@ def test_mlp_fit_one_full_batch_epoch_is_one_gradient_step(ref, sizes):
     start = {k: v.copy() for k, v in net.params.items()}
     numeric = H.central_diff_params(lambda p: _oracle_loss(p, X, y, "tanh"), start)
     losses = H.call(net.fit, X, y, epochs=1, learning_rate=0.5)
-    assert len(losses) == 1 and losses[0] == pytest.approx(_oracle_loss(start, X, y, "tanh"), rel=1e-12)
     for key in start:
         np.testing.assert_allclose(net.params[key], start[key] - 0.5 * numeric[key], rtol=1e-6, atol=1e-8)
+    assert len(losses) == 1
+    H.assert_epoch_loss(losses[0], during=[_oracle_loss(start, X, y, "tanh")], sizes=[len(X)],
+                        after=_oracle_loss(net.params, X, y, "tanh"))
 
 
-@pytest.mark.parametrize("batch_size", [1, 2])
+@pytest.mark.parametrize("batch_size", [1, 2, 3])
 def test_mlp_fit_takes_one_step_per_mini_batch(ref, batch_size):
     """With 4 copies of one sample every batch has the same loss whatever the shuffle, so an
-    epoch is 4 / batch_size plain gradient steps on it (central differences at each step)."""
+    epoch is ceil(4 / batch_size) plain gradient steps on it (central differences at each step);
+    batches of 3 leave a last batch of 1, which must be used too."""
     net, X, y = _net(ref, [3, 4, 3], "sigmoid")
     X, y = np.repeat(X[:1], 4, axis=0), np.repeat(y[:1], 4)
-    params, losses = {k: v.copy() for k, v in net.params.items()}, []
-    for _ in range(4 // batch_size):
+    params, losses, sizes = {k: v.copy() for k, v in net.params.items()}, [], []
+    for start in range(0, 4, batch_size):
         losses.append(_oracle_loss(params, X, y, "sigmoid"))
+        sizes.append(min(batch_size, 4 - start))
         grads = H.central_diff_params(lambda p: _oracle_loss(p, X, y, "sigmoid"), params)
         params = {k: params[k] - 0.5 * grads[k] for k in params}
     got = H.call(net.fit, X, y, epochs=1, learning_rate=0.5, batch_size=batch_size, seed=0)
-    assert got[0] == pytest.approx(np.mean(losses), rel=1e-9)
     for key in params:
         np.testing.assert_allclose(net.params[key], params[key], rtol=1e-6, atol=1e-8, err_msg=key)
+    assert len(got) == 1
+    H.assert_epoch_loss(got[0], during=losses, sizes=sizes, after=_oracle_loss(net.params, X, y, "sigmoid"))
 
 
 @pytest.mark.parametrize("scale", [1e2, 1e4])
 @pytest.mark.parametrize("sizes", [[4, 5, 1], [4, 5, 3]], ids=str)
 def test_mlp_forward_and_loss_at_huge_logits(ref, sizes, scale):
-    """Inputs of size up to 1e4: logits in the thousands; the loss must stay exact (log-space)."""
+    """Inputs of size up to 1e4, logits in the thousands: the probabilities match the oracle and
+    the loss equals the exact log-space loss. COURSE_API.md only asks for a finite loss (a student
+    may clip p, as tests/variants/exercise3 do); the reference is held to the exact value."""
     net, X, y = _net(ref, sizes, "relu")
     X = X * scale
     probs = H.quiet(_oracle_probs, net.params, X, "relu")
@@ -214,15 +223,17 @@ def test_mlp_forward_and_loss_at_huge_logits(ref, sizes, scale):
     assert all(np.all(np.isfinite(g)) for g in grads.values())
 
 
-@pytest.mark.parametrize("batch_size", [None, 1, 3, 7, 50])
+@pytest.mark.parametrize("batch_size", [None, 1, 7, 50])
 @pytest.mark.parametrize("sizes", [[4, 5, 1], [4, 5, 3]], ids=str)
 def test_mlp_fit_with_zero_learning_rate_reports_the_full_data_loss(ref, sizes, batch_size):
-    """lr = 0 leaves the params alone, so every epoch's mean loss is the loss of all n samples,
-    whatever the batches and their order (7 samples: batches of 3 leave a last batch of 1)."""
+    """lr = 0 leaves the params alone, so every epoch's mean loss is the loss of all 7 samples,
+    whatever the order (batch sizes that divide n: every reading of "epoch loss" agrees)."""
     net, X, y = _net(ref, sizes, "relu")
+    start = {k: v.copy() for k, v in net.params.items()}
     want = _oracle_loss(net.params, X, y, "relu")
     losses = H.call(net.fit, X, y, epochs=2, learning_rate=0.0, batch_size=batch_size, seed=0)
     np.testing.assert_allclose(losses, [want, want], rtol=1e-12)
+    H.assert_same(start, net.params, "params after fit with learning_rate=0")
 
 
 @pytest.mark.parametrize("activation,var", [("relu", lambda i, o: 2 / i), ("sigmoid", lambda i, o: 2 / (i + o)),

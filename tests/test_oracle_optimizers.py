@@ -115,10 +115,18 @@ def test_adam_closed_form(ref, hyper):
 
 
 def test_defaults(ref):
-    assert ref.SGD().lr == 0.01
-    assert (ref.Momentum().lr, ref.Momentum().beta) == (0.01, 0.9)
-    opt = ref.Adam()
-    assert (opt.lr, opt.beta1, opt.beta2, opt.eps) == (0.001, 0.9, 0.999, 1e-8)
+    """Defaults of COURSE_API.md, seen through behaviour (only `lr` is a documented attribute)."""
+    params, grads = _problem(7)
+    start = H.snapshot(params)
+    runs = {name: _run(getattr(ref, name)(), H.snapshot(params), grads) for name in ("SGD", "Momentum", "Adam")}
+    assert ref.SGD().lr == 0.01 and ref.Momentum().lr == 0.01 and ref.Adam().lr == 0.001
+    g1, g2, g3 = grads
+    for key in start:
+        np.testing.assert_allclose(runs["SGD"][key], start[key] - 0.01 * (g1[key] + g2[key] + g3[key]), **H.TIGHT)
+        momentum = (1 + 0.9 + 0.81) * g1[key] + 1.9 * g2[key] + g3[key]
+        np.testing.assert_allclose(runs["Momentum"][key], start[key] - 0.01 * momentum, **H.TIGHT)
+        adam = _adam_closed_form(start[key], [g[key] for g in grads], 0.001, 0.9, 0.999, 1e-8)
+        np.testing.assert_allclose(runs["Adam"][key], adam, **H.TIGHT)
 
 
 def test_adam_constant_gradient_moves_lr_per_step(ref):

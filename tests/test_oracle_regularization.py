@@ -33,7 +33,7 @@ def ref():
 def _params(seed=0):
     rng = np.random.default_rng(seed)
     return {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 2)),
-            "b2": rng.normal(size=2), "W": rng.normal(size=5)}
+            "b2": rng.normal(size=2), "W": rng.normal(size=(5, 2))}
 
 
 def _l2(params, lam):

@@ -50,8 +50,9 @@ def _data(seed=0):
             "params": {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 2))}}
 
 
-# Each case: (exercise, builder). builder(ref, d) -> (callable, args, int_output). It is called
-# afresh for every call, so objects with state (Perceptron, MLP, EarlyStopping) start equal.
+# Each case: builder(ref, data) -> (callable, args). The builder runs afresh for every call, so
+# objects with state (Perceptron, MLP, EarlyStopping...) start equal; only `args` vary by variant.
+# int_output: int label arrays/scalars are expected; float_output=False: float dtypes pass through.
 CASES = {}
 
 
@@ -68,14 +69,32 @@ def _perceptron(ref):
     return p
 
 
+def _first(fn):
+    """Only `out` of a layer function: caches are opaque (COURSE_API.md)."""
+    return lambda *args: fn(*args)[0]
+
+
+def _with_state(method, *state):
+    """Call `method` and return its result with the object's state after the call."""
+    return lambda *args: (method(*args), *(get() for get in state))
+
+
 case("step", "exercise1", int_output=True)(lambda r, d: (r.step, (d["z"],)))
 case("Perceptron.net_input", "exercise1")(lambda r, d: (_perceptron(r).net_input, (d["X"],)))
 case("Perceptron.predict", "exercise1", int_output=True)(lambda r, d: (_perceptron(r).predict, (d["X"],)))
-case("Perceptron.update", "exercise1", int_output=True)(
-    lambda r, d: ((lambda p: lambda x, y: (p.update(x, y), p.weights, p.bias))(_perceptron(r)), (d["X"][0], 1)))
-case("Perceptron.fit", "exercise1", int_output=True)(
-    lambda r, d: ((lambda p: lambda X, y: (p.fit(X, y, epochs=5), p.weights, p.bias, p.predict(X)))(_perceptron(r)),
-                  (d["X"], d["y2"])))
+
+
+@case("Perceptron.update", "exercise1", int_output=True)
+def _perceptron_update(r, d):
+    p = _perceptron(r)
+    return _with_state(p.update, lambda: p.weights, lambda: p.bias), (d["X"][0], 1)
+
+
+@case("Perceptron.fit", "exercise1", int_output=True)
+def _perceptron_fit(r, d):
+    p = _perceptron(r)
+    return _with_state(lambda X, y: p.fit(X, y, epochs=5), lambda: p.weights, lambda: p.bias), (d["X"], d["y2"])
+
 
 for _name in ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"]:
     for _fn in (_name, _name + "_grad"):
@@ -84,45 +103,73 @@ case("softmax(axis=0)", "exercise2")(lambda r, d: ((lambda z: r.softmax(z, axis=
 case("softmax_backward", "exercise2")(
     lambda r, d: (r.softmax_backward, (d["dout"], np.exp(d["z"]) / np.exp(d["z"]).sum(-1, keepdims=True))))
 
-case("affine_forward", "exercise3")(lambda r, d: (r.affine_forward, (d["X"], d["W"], d["b"])))
-case("affine_backward", "exercise3")(
-    lambda r, d: ((lambda c: lambda dout: r.affine_backward(dout, c))(r.affine_forward(d["X"], d["W"], d["b"])[1]),
-                  (d["X"] @ d["W"],)))
+case("affine_forward", "exercise3")(lambda r, d: (_first(r.affine_forward), (d["X"], d["W"], d["b"])))
+
+
+@case("affine_backward", "exercise3")
+def _affine_backward(r, d):
+    cache = r.affine_forward(d["X"], d["W"], d["b"])[1]
+    return (lambda dout: r.affine_backward(dout, cache)), (d["X"] @ d["W"],)
+
+
+def _layer_backward(act):
+    def build(r, d):
+        cache = getattr(r, f"{act}_forward")(d["z"])[1]
+        return (lambda dout: getattr(r, f"{act}_backward")(dout, cache)), (d["dout"],)
+    return build
+
+
 for _act in ["relu", "sigmoid", "tanh"]:
-    case(f"{_act}_forward", "exercise3")(lambda r, d, _act=_act: (getattr(r, f"{_act}_forward"), (d["z"],)))
-    case(f"{_act}_backward", "exercise3")(
-        lambda r, d, _act=_act: ((lambda c: lambda dout: getattr(r, f"{_act}_backward")(dout, c))(
-            getattr(r, f"{_act}_forward")(d["z"])[1]), (d["dout"],)))
+    case(f"{_act}_forward", "exercise3")(lambda r, d, _act=_act: (_first(getattr(r, f"{_act}_forward")), (d["z"],)))
+    case(f"{_act}_backward", "exercise3")(_layer_backward(_act))
 case("binary_cross_entropy", "exercise3")(lambda r, d: (r.binary_cross_entropy, (d["p"], d["y2"])))
 case("binary_cross_entropy (n, 1)", "exercise3")(
     lambda r, d: (r.binary_cross_entropy, (d["p"].reshape(-1, 1), d["y2"])))
-for _sizes in ([3, 4, 1], [3, 4, 4]):
+
+
+def _mlp_fit(sizes, labels):
+    def build(r, d):
+        net = r.MLP(sizes, seed=0)
+        fit = _with_state(lambda X, y: net.fit(X, y, epochs=3, batch_size=4, seed=1), lambda: net.params)
+        return fit, (d["X"], d[labels])
+    return build
+
+
+for _sizes, _y in [([3, 4, 1], "y2"), ([3, 4, 4], "y4")]:
     _k = f"{_sizes[-1]} outputs"
-    _y = "y2" if _sizes[-1] == 1 else "y4"
     case(f"MLP.forward {_k}", "exercise3")(
         lambda r, d, s=_sizes: (r.MLP(s, activation="tanh", seed=0).forward, (d["X"],)))
     case(f"MLP.loss_and_grads {_k}", "exercise3")(
         lambda r, d, s=_sizes, y=_y: (r.MLP(s, activation="sigmoid", seed=0).loss_and_grads, (d["X"], d[y])))
     case(f"MLP.predict {_k}", "exercise3", int_output=True)(
         lambda r, d, s=_sizes: (r.MLP(s, seed=0).predict, (d["X"],)))
-    case(f"MLP.fit {_k}", "exercise3")(
-        lambda r, d, s=_sizes, y=_y: ((lambda m: lambda X, t: (m.fit(X, t, epochs=3, batch_size=4, seed=1),
-                                                               m.params))(r.MLP(s, seed=0)), (d["X"], d[y])))
+    case(f"MLP.fit {_k}", "exercise3")(_mlp_fit(_sizes, _y))
 
 for _pen in ["l2_penalty", "l2_grad", "l1_penalty", "l1_grad"]:
     case(_pen, "exercise5")(lambda r, d, _pen=_pen: (getattr(r, _pen), (d["params"], 0.1)))
 case("dropout_forward", "exercise5")(
     lambda r, d: ((lambda x: r.dropout_forward(x, 0.5, rng=np.random.default_rng(3))), (d["z"],)))
-case("dropout_forward eval", "exercise5")(lambda r, d: ((lambda x: r.dropout_forward(x, 0.5, training=False)), (d["z"],)))
-case("dropout_backward", "exercise5")(
-    lambda r, d: (r.dropout_backward, (d["dout"], r.dropout_forward(d["z"], 0.5, rng=np.random.default_rng(3))[1])))
-case("EarlyStopping.step", "exercise5", float_output=False)(   # best_params is a deep copy: dtype kept
-    lambda r, d: ((lambda e: lambda params: (e.step(1.0, params), e.best_params))(r.EarlyStopping()), (d["params"],)))
+case("dropout_forward eval", "exercise5")(
+    lambda r, d: ((lambda x: r.dropout_forward(x, 0.5, training=False)), (d["z"],)))
+
+
+@case("dropout_backward", "exercise5")
+def _dropout_backward(r, d):
+    mask = r.dropout_forward(d["z"], 0.5, rng=np.random.default_rng(3))[1]   # the forward's own array
+    return (lambda dout: r.dropout_backward(dout, mask)), (d["dout"],)
+
+
+@case("EarlyStopping.step", "exercise5", float_output=False)   # best_params is a deep copy: dtype kept
+def _early_stopping_step(r, d):
+    stopper = r.EarlyStopping()
+    return _with_state(lambda params: stopper.step(1.0, params), lambda: stopper.best_params), (d["params"],)
+
 
 case("one_hot", "exercise6")(lambda r, d: ((lambda y: r.one_hot(y, 4)), (d["y4"],)))
 case("softmax", "exercise6")(lambda r, d: (r.softmax, (d["z"],)))
 case("cross_entropy", "exercise6")(lambda r, d: (r.cross_entropy, (d["z"][:, :4].copy(), d["y4"][:4].copy())))
-case("cross_entropy_grad", "exercise6")(lambda r, d: (r.cross_entropy_grad, (d["z"][:, :4].copy(), d["y4"][:4].copy())))
+case("cross_entropy_grad", "exercise6")(
+    lambda r, d: (r.cross_entropy_grad, (d["z"][:, :4].copy(), d["y4"][:4].copy())))
 for _method in ["loss_and_grads", "score"]:
     case(f"SoftmaxClassifier.{_method}", "exercise6")(
         lambda r, d, m=_method: (getattr(r.SoftmaxClassifier(3, 4, reg=0.1, seed=0), m), (d["X"], d["y4"])))
@@ -130,9 +177,15 @@ case("SoftmaxClassifier.predict_proba", "exercise6")(
     lambda r, d: (r.SoftmaxClassifier(3, 4, seed=0).predict_proba, (d["X"],)))
 case("SoftmaxClassifier.predict", "exercise6", int_output=True)(
     lambda r, d: (r.SoftmaxClassifier(3, 4, seed=0).predict, (d["X"],)))
-case("SoftmaxClassifier.fit", "exercise6")(
-    lambda r, d: ((lambda c: lambda X, y: (c.fit(X, y, epochs=3, batch_size=4, seed=1), c.params))(
-        r.SoftmaxClassifier(3, 4, reg=0.1, seed=0)), (d["X"], d["y4"])))
+
+
+@case("SoftmaxClassifier.fit", "exercise6")
+def _softmax_fit(r, d):
+    clf = r.SoftmaxClassifier(3, 4, reg=0.1, seed=0)
+    fit = _with_state(lambda X, y: clf.fit(X, y, epochs=3, batch_size=4, seed=1), lambda: clf.params)
+    return fit, (d["X"], d["y4"])
+
+
 case("confusion_matrix", "exercise6", int_output=True)(
     lambda r, d: ((lambda t, p: r.confusion_matrix(t, p, 4)), (d["y4"], d["y4"][::-1].copy())))
 case("precision_recall_f1", "exercise6")(
@@ -167,7 +220,8 @@ def _check_output_types(out, int_output, float_output, what):
         elif out.dtype.kind != "f":
             assert int_output and out.dtype.kind in "iu", f"{what} has dtype {out.dtype}"
     elif out is not None:
-        assert isinstance(out, (bool, int, float, np.bool_)), f"{what} is a {type(out).__name__}"
+        scalars = (bool, int, float, np.bool_, np.float64) + ((np.integer,) if int_output else ())
+        assert isinstance(out, scalars), f"{what} is a {type(out).__name__}"
 
 
 def _assert_close_nested(got, want, what):
