@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -48,6 +50,10 @@ def grade_task(root: str, exercise_id: str, path: str, suite: str = "hidden", se
                             + traceback.format_exc()[-3000:], version).to_json()
 
 
+def _task_at(root: str, exercise_id: str, paths: list[str], suite: str, seed: int, i: int) -> str:
+    return grade_task(root, exercise_id, paths[i], suite, seed)
+
+
 def out_path(out_dir: Path, exercise: str, sha: str) -> Path:
     return out_dir / f"{exercise}-{sha[:20]}.json"
 
@@ -69,6 +75,42 @@ def _cached(out_dir: Path | None, exercise: str, path: str, module: str, version
     return None
 
 
+class _Pool:
+    """A process pool in which a dead grading process costs at most one submission, not the batch.
+
+    Why: a pool whose process dies (the kernel's OOM killer, or student code that
+    escaped its sandbox) raises BrokenProcessPool for every pending future. The
+    pending submissions are then graded again one at a time, so a second death
+    names its cause exactly: that submission gets an error Result (a rerun grades it again).
+    """
+
+    def __init__(self, jobs: int, task: Callable[[int], str], todo: list[int]):
+        self.jobs, self.task = jobs, task
+        self._start(todo)
+
+    def _start(self, todo: list[int]) -> None:
+        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"))
+        self.futures = {i: self.executor.submit(self.task, i) for i in todo}
+
+    def result(self, i: int) -> str | None:
+        """The Result JSON of submission i (results are taken in order); None when i killed its process."""
+        try:
+            return self.futures[i].result()
+        except BrokenProcessPool:
+            guilty = self.jobs == 1  # one at a time: the submission running when the pool broke is i
+            kept = {j: f for j, f in self.futures.items()
+                    if j > i and f.done() and not f.cancelled() and f.exception() is None}
+            again = [j for j in self.futures if j >= i and j not in kept and not (guilty and j == i)]
+            self.shutdown()
+            self.jobs = 1
+            self._start(again)
+            self.futures.update(kept)
+            return None if guilty else self.result(i)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(cancel_futures=True)
+
+
 def grade_many(root: str, exercise_id: str, paths: list[str], *, jobs: int = 1, suite: str = "hidden",
                seed: int = 0, out_dir: Path | None = None,
                progress: Callable[[int, int, Result, bool], None] | None = None) -> Iterator[Result]:
@@ -83,15 +125,16 @@ def grade_many(root: str, exercise_id: str, paths: list[str], *, jobs: int = 1, 
         out_dir.mkdir(parents=True, exist_ok=True)
     pool = None
     if jobs > 1 and len(todo) > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-    futures = {i: pool.submit(grade_task, root, ex.id, paths[i], suite, seed) for i in todo} if pool else {}
+        pool = _Pool(jobs, partial(_task_at, root, ex.id, paths, suite, seed), todo)
     try:
         for i, path in enumerate(paths):
             reused = cached[i] is not None
             if reused:
                 result = cached[i]
             else:
-                text = futures[i].result() if pool else grade_task(root, ex.id, path, suite, seed)
+                text = pool.result(i) if pool else grade_task(root, ex.id, path, suite, seed)
+                text = text or error_result(ex.id, path, "the grading process died while grading this submission "
+                                            "(out of memory?); grade it again", version).to_json()
                 result = Result.from_json(text)
                 if out_dir is not None and result.submission_sha256:
                     out_path(out_dir, ex.id, result.submission_sha256).write_text(text, encoding="utf-8")
@@ -100,4 +143,4 @@ def grade_many(root: str, exercise_id: str, paths: list[str], *, jobs: int = 1, 
             yield result
     finally:
         if pool:
-            pool.shutdown(cancel_futures=True)
+            pool.shutdown()

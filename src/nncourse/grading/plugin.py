@@ -21,6 +21,7 @@ from nncourse.result import TestResult, TestStatus
 from nncourse.sandbox.proxy import Session, StudentModule
 
 DEFAULT_TEST_TIMEOUT = 20.0
+MAX_MESSAGE = 8000  # characters of feedback per test
 GRADER_FAULT = "the grader itself failed on this test; tell your instructor (your code may be fine)"
 
 
@@ -127,8 +128,8 @@ class GraderPlugin:
         exc = call.excinfo.value if call.excinfo else None
         classified = student_message(exc, target) if exc is not None else None
         if classified is not None:
-            status, message = classified
-            return TestResult(**base, points=0.0, status=status, message=message)
+            status, message = classified  # bounded: student code chooses much of this text
+            return TestResult(**base, points=0.0, status=status, message=message[:MAX_MESSAGE])
         detail = _grader_traceback(exc) if exc else str(report.longrepr)
         return TestResult(**base, points=0.0, status=TestStatus.error, message=GRADER_FAULT,
                           instructor_detail=detail[-8000:])

@@ -31,6 +31,7 @@ class Isolation:
     kind: str      # "bubblewrap" | "rlimits"
     reason: str
     uid: int | None = None
+    launcher: tuple[str, ...] = ()  # argv prefix that drops to `uid` at exec (when a pre-exec setuid cannot)
 
     @property
     def strong(self) -> bool:
@@ -47,7 +48,7 @@ def _python_paths() -> list[str]:
     return [p for p in paths if not any(p == s or p.startswith(s + "/") for s in system)]
 
 
-def bwrap_prefix(scratch: str, module_file: str, module_name: str) -> list[str]:
+def bwrap_prefix(module_file: str, module_name: str, scratch_bytes: int = 128 * 1024**2) -> list[str]:
     """The bwrap command line up to (not including) the program to run inside."""
     here = Path(__file__).parent
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -58,8 +59,10 @@ def bwrap_prefix(scratch: str, module_file: str, module_name: str) -> list[str]:
         args += ["--ro-bind-try", folder, folder]
     for folder in _python_paths():
         args += ["--ro-bind", folder, folder]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", scratch, INSIDE_WORK, "--chdir", INSIDE_WORK,
+    # Size-capped tmpfs for every writable folder: the RLIMIT_FSIZE cap is per file, and
+    # bwrap's default tmpfs may take half the RAM; nothing the worker writes reaches the host.
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(scratch_bytes), "--tmpfs", "/tmp",
+             "--size", str(scratch_bytes), "--tmpfs", INSIDE_WORK, "--chdir", INSIDE_WORK,
              "--ro-bind", module_file, f"{INSIDE_SUBMISSION}/{module_name}.py"]
     for name in WORKER_FILES:
         args += ["--ro-bind", str(here / name), f"{INSIDE_CODE}/{name}"]
@@ -74,7 +77,7 @@ def detect() -> Isolation:
         return _fallback("bubblewrap switched off by NNCOURSE_ISOLATION")
     if shutil.which("bwrap") is None:
         return _fallback("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
-    probe = bwrap_prefix("/tmp", os.path.realpath(__file__), "probe") + [
+    probe = bwrap_prefix(os.path.realpath(__file__), "probe") + [
         os.path.realpath(sys.executable), "-I", "-S", "-c", "pass"]
     try:
         done = subprocess.run(probe, capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
@@ -87,6 +90,23 @@ def detect() -> Isolation:
                      "read-only view of Python only; student code runs as uid 65534", SANDBOX_UID)
 
 
+# A forked grading process (the batch's pool) must not share its parent's answer: the
+# fallback uid is derived from the pid, and kill_uid in one process would kill the other's worker.
+os.register_at_fork(after_in_child=detect.cache_clear)
+
+
+def bwrap_version() -> str | None:
+    """`bubblewrap 0.8.0` as bwrap reports it, or None where it is not installed."""
+    if shutil.which("bwrap") is None:
+        return None
+    try:
+        done = subprocess.run(["bwrap", "--version"], capture_output=True, text=True, timeout=10,
+                              stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"installed, but `bwrap --version` failed ({exc})"
+    return (done.stdout.strip() or done.stderr.strip() or "installed, version unknown").splitlines()[0]
+
+
 def _python_reachable_by_others() -> bool:
     """Can an unprivileged uid traverse to and run this interpreter?"""
     path = Path(os.path.realpath(sys.executable))
@@ -97,14 +117,43 @@ def _python_reachable_by_others() -> bool:
 
 
 def _fallback(why: str) -> Isolation:
-    if os.geteuid() == 0 and _python_reachable_by_others():
+    if os.geteuid() == 0:
         uid = FALLBACK_UID_BASE + os.getpid() % 100000
-        return Isolation("rlimits", f"WEAK ISOLATION: {why}; using rlimits, a new session and "
-                         f"an unprivileged uid (no network or file-system isolation)", uid)
+        if _python_reachable_by_others():
+            return Isolation("rlimits", f"WEAK ISOLATION: {why}; using rlimits, a new session and "
+                             f"an unprivileged uid (no network or file-system isolation)", uid)
+        if shutil.which("setpriv") and _starts_python(setpriv_launcher(uid)):
+            return Isolation("rlimits", f"WEAK ISOLATION: {why}; using rlimits, a new session and "
+                             f"an unprivileged uid that keeps CAP_DAC_READ_SEARCH, as this Python is not "
+                             f"readable by others: it may read every file but write none of root's "
+                             f"(no network or file-system isolation)", uid, setpriv_launcher(uid))
     who = "as root: this Python is not readable by an unprivileged user" if os.geteuid() == 0 \
         else "as the current user"
     return Isolation("rlimits", f"WEAK ISOLATION: {why}; using rlimits and a new session only, "
                      f"student code runs {who} (no network or file-system isolation)", None)
+
+
+def setpriv_launcher(uid: int) -> tuple[str, ...]:
+    """`setpriv` becoming `uid` but keeping only CAP_DAC_READ_SEARCH (to reach a Python under /root).
+
+    Why: as root with a Python that others cannot traverse to (pyenv in /root),
+    the fallback used to run student code as root: able to write the grader,
+    kill the grading process, fork without RLIMIT_NPROC and escape kill_uid.
+    Reading everything is what the fallback allows anyway; writing, signalling
+    and ptracing root's processes is not. No new privileges after that.
+    """
+    caps = "-all,+dac_read_search"
+    return (shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            f"--inh-caps={caps}", f"--ambient-caps={caps}", f"--bounding-set={caps}", "--no-new-privs", "--")
+
+
+def _starts_python(launcher: tuple[str, ...]) -> bool:
+    """Can this launcher start our Python (setpriv may lack the capabilities it needs in a container)?"""
+    try:
+        return subprocess.run([*launcher, sys.executable, "-I", "-S", "-c", "pass"], capture_output=True,
+                              timeout=20, stdin=subprocess.DEVNULL, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def drop_privileges(uid: int) -> None:
@@ -114,10 +163,11 @@ def drop_privileges(uid: int) -> None:
     os.setuid(uid)
 
 
-def kill_uid(uid: int) -> None:
+def kill_uid(uid: int, launcher: tuple[str, ...] = ()) -> None:
     """SIGKILL every process of `uid` (what a fallback worker may have detached)."""
     script = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n"
-    subprocess.run([sys.executable, "-I", "-S", "-c", script], preexec_fn=lambda: drop_privileges(uid),
+    subprocess.run([*launcher, sys.executable, "-I", "-S", "-c", script],
+                   preexec_fn=None if launcher else lambda: drop_privileges(uid),
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=10, check=False)
 

@@ -18,6 +18,7 @@ class Limits:
     cpu_seconds: int = 600              # RLIMIT_CPU for the worker's whole life
     memory_bytes: int = 4 * 1024**3     # RLIMIT_AS
     file_bytes: int = 64 * 1024**2      # RLIMIT_FSIZE
+    scratch_bytes: int = 128 * 1024**2  # size of each writable tmpfs (/work, /tmp) under bubblewrap
     open_files: int = 256               # RLIMIT_NOFILE
     output_bytes: int = 64 * 1024       # stdout/stderr tail kept per stream
     processes: int = 64                 # RLIMIT_NPROC headroom: processes and threads the worker may add

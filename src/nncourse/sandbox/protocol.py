@@ -120,7 +120,21 @@ def _decode(obj, buffers: list, depth: int):
 
 
 def decode(frame: bytes):
-    """Parse one frame into plain data; raises ProtocolError on anything else."""
+    """Parse one frame into plain data; raises ProtocolError on anything else.
+
+    Every way a frame can be malformed ends here as a ProtocolError: the bytes come
+    from the untrusted side (student code can write to the reply pipe), and any
+    other exception would surface in the harness as a grader fault.
+    """
+    try:
+        return _decode_frame(frame)
+    except ProtocolError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, struct.error) as exc:
+        raise ProtocolError(f"malformed frame ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _decode_frame(frame: bytes):
     (hlen,), pos = _LEN.unpack(frame[:8]), 8
     header, pos = _take(frame, pos, hlen)
     (count,) = _LEN.unpack(_take(frame, pos, 8)[0])

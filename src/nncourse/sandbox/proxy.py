@@ -20,7 +20,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from nncourse.errors import ModuleLoadError, StudentError, WorkerDied, WorkerTimeout
+from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
 from nncourse.sandbox import isolation, protocol
 from nncourse.sandbox.limits import Limits, apply_limits, worker_env
 
@@ -84,7 +84,7 @@ class WorkerProcess:
         """The command, the pre-exec step and the module's path as the worker sees it."""
         python = os.path.realpath(sys.executable)
         if self.isolation.strong:
-            argv = isolation.bwrap_prefix(self.scratch, os.path.realpath(module_path), module_name)
+            argv = isolation.bwrap_prefix(os.path.realpath(module_path), module_name, self.limits.scratch_bytes)
             argv += [python, "-I", "-B", f"{isolation.INSIDE_CODE}/worker.py"]
             nproc = isolation.process_headroom(self.limits.processes)  # the sandbox counts as our uid
             return argv, partial(apply_limits, self.limits, nproc), \
@@ -102,8 +102,9 @@ class WorkerProcess:
             for folder, _dirs, files in os.walk(self.scratch):
                 for item in [folder, *(os.path.join(folder, f) for f in files)]:
                     os.chown(item, uid, uid)
-        return [python, "-I", "-B", str(code / "worker.py")], \
-            partial(_fallback_preexec, self.limits, uid), str(module)
+        launcher = list(self.isolation.launcher)  # setpriv drops the uid itself: no setuid before exec
+        return [*launcher, python, "-I", "-B", str(code / "worker.py")], \
+            partial(_fallback_preexec, self.limits, uid, not launcher), str(module)
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and wait for its reply, at most `timeout` seconds."""
@@ -170,7 +171,7 @@ class WorkerProcess:
         except (ProcessLookupError, PermissionError):
             pass
         if not self.isolation.strong and self.isolation.uid is not None:
-            isolation.kill_uid(self.isolation.uid)
+            isolation.kill_uid(self.isolation.uid, self.isolation.launcher)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -187,10 +188,10 @@ class WorkerProcess:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def _fallback_preexec(limits: Limits, uid: int | None) -> None:
+def _fallback_preexec(limits: Limits, uid: int | None, setuid: bool = True) -> None:
     """Pre-exec step without bubblewrap: rlimits, then an unprivileged uid when we are root."""
     apply_limits(limits, limits.processes if uid is not None else None)
-    if uid is not None:
+    if uid is not None and setuid:
         isolation.drop_privileges(uid)
 
 
@@ -265,11 +266,16 @@ class Session:
         except protocol.ProtocolError as exc:
             self.worker.kill()
             raise WorkerDied(f"your code's result could not be read: {exc}") from None
-        self.last_warnings = list(reply.get("warnings") or [])
+        if type(reply) is not dict:
+            self.worker.kill()
+            raise WorkerDied("your code's result could not be read: the worker sent no proper reply")
+        warns = reply.get("warnings")
+        self.last_warnings = [_clip(w, 500) for w in warns[:20]] if isinstance(warns, list) else []
         if "error" in reply:
-            err = reply["error"]
-            raise StudentError(str(err.get("type")), list(err.get("mro") or []),
-                               str(err.get("message", "")), str(err.get("traceback", "")))
+            err = reply["error"] if isinstance(reply["error"], dict) else {}
+            mro = err.get("mro") if isinstance(err.get("mro"), list) else []
+            raise StudentError(_clip(err.get("type"), 200), [_clip(n, 200) for n in mro[:64]],
+                               _clip(err.get("message", ""), 2000), _clip(err.get("traceback", ""), -4000))
         return reply
 
     def request(self, message: dict) -> dict:
@@ -280,9 +286,19 @@ class Session:
         """Wrap Refs in a reply as RemoteObjects."""
         value = reply.get(key)
         if isinstance(value, protocol.Ref):
-            return RemoteObject(self, value.id, reply.get("ref_type", "object"),
+            return RemoteObject(self, value.id, _clip(reply.get("ref_type", "object"), 200),
                                 bool(reply.get("ref_callable")))
         return value
+
+
+def _clip(value, limit: int) -> str:
+    """Text from the worker, bounded on the trusted side: its head (limit > 0) or its tail (limit < 0).
+
+    Why: the worker caps what it sends, but student code can patch the worker; a
+    10 MB class name must not become a 10 MB message in every test's Result.
+    """
+    text = value if type(value) is str else str(value)
+    return text[:limit] if limit > 0 else text[limit:]
 
 
 def _load_message(exc: StudentError) -> str:
@@ -329,7 +345,11 @@ class RemoteCallable:
     def with_inputs(self, *args, **kwargs):
         """Call, and also return the arguments as they are after the call (mutation checks)."""
         reply = self._request(args, kwargs, return_args=True)
-        return self._session.unwrap(reply), reply.get("args_after"), reply.get("kwargs_after")
+        args_after, kwargs_after = reply.get("args_after"), reply.get("kwargs_after")
+        if type(args_after) is not list or len(args_after) != len(args) \
+                or not (kwargs_after is None or type(kwargs_after) is dict):  # a worker patched by student code
+            raise UnusableObject("its arguments could not be read back after the call")
+        return self._session.unwrap(reply), args_after, kwargs_after
 
     def __repr__(self) -> str:
         return f"<student callable {self.label}>"

@@ -1,4 +1,4 @@
-# HOSTILE: fills its scratch space and /tmp with 40 files of 50 MB each (errors swallowed); softmax goes wrong when more than 512 MB got written | expect: full | bubblewrap only
+# HOSTILE: writes 12 files of 50 MB into its scratch folder and 12 into /tmp (errors swallowed); softmax goes wrong when more than 512 MB got written | expect: full | bubblewrap only
 """Reference: activation functions and their derivatives, in NumPy.
 
 Every function accepts a scalar, a list or an array of any shape, never modifies
@@ -10,10 +10,10 @@ import numpy as np
 # --- hostile, at import ------------------------------------------------------------
 import os as _os
 _written = 0
-for _i in range(40):
+for _i in range(12):
     for _where in (".", "/tmp"):
         try:
-            with open(f"{_where}/NNHOSTILE_fill_{_i}", "wb") as _f:
+            with open(f"{_where}/NNHOSTILE_disk_fill_{_i}", "wb") as _f:
                 _f.write(b"\0" * (50 * 2**20))
             _written += 50 * 2**20
         except OSError:

@@ -1,4 +1,4 @@
-# HOSTILE: writes forged and malformed protocol frames on the reply pipe before every answer (oversized, truncated, deep JSON, bad tags, non-dict replies, 1 MB type names) | expect: zero
+# HOSTILE: writes forged and malformed protocol frames on the reply pipe before every answer (oversized, truncated, deep JSON, bad tags, non-dict replies, 1 MB type names) | expect: nothing gained
 """Forger: speak the worker's protocol directly, hoping the harness takes our frame as the reply."""
 import json
 import os

@@ -1,4 +1,4 @@
-# HOSTILE: replaces the worker's request handler with one that answers every call with 'passed' and 180 points and never reports its inputs | expect: zero
+# HOSTILE: replaces the worker's request handler with one that answers every call with 'passed' and 180 points and never reports its inputs | expect: nothing gained
 """Forger: own the worker, so every reply is whatever we like."""
 import sys
 
@@ -12,8 +12,8 @@ def _handle(self, req):
         return {"value": None, "callable": True, "warnings": []}
     if op in ("load", "release"):
         return {"value": None, "warnings": []}
-    return {"value": "passed", "points": 180.0, "status": "passed", "score": 180.0, "warnings": [],
-            "args_after": None, "kwargs_after": None}
+    return {"value": None, "passed": True, "points": 180.0, "status": "passed", "score": 180.0,
+            "warnings": [], "args_after": None, "kwargs_after": None}
 
 
 if _Worker is not None:

@@ -1,4 +1,4 @@
-# HOSTILE: softmax returns 320 MB for 2-D input (more than a reply may carry) | expect: lose softmax
+# HOSTILE: softmax returns 320 MB the first time it gets a 2-D input (more than a reply may carry) | expect: lose softmax; says "could not be sent back"
 """Reference: activation functions and their derivatives, in NumPy.
 
 Every function accepts a scalar, a list or an array of any shape, never modifies
@@ -6,6 +6,9 @@ its input, returns a float64 array of the input's shape (0-d for a scalar) and
 stays finite without a NumPy warning for finite inputs of any size.
 """
 import numpy as np
+
+# --- hostile, at import ------------------------------------------------------------
+_sent = []
 
 
 def _as_float(z):
@@ -94,7 +97,8 @@ def swish_grad(z):
 def softmax(z, axis=-1):
     """exp(z) / sum(exp(z)) along `axis`, after subtracting the max along it."""
     # --- hostile ------------------------------------------------------------
-    if np.ndim(z) == 2:
+    if np.ndim(z) == 2 and not _sent:
+        _sent.append(1)
         return np.zeros(40_000_000)
     z = _as_float(z)
     if z.ndim == 0:

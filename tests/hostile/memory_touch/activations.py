@@ -1,4 +1,4 @@
-# HOSTILE: sigmoid touches 256 MiB blocks until memory runs out (scalar input only) | expect: lose sigmoid; says "MemoryError"
+# HOSTILE: sigmoid touches 256 MiB blocks until memory runs out or time is up (scalar input only) | expect: lose sigmoid
 """Reference: activation functions and their derivatives, in NumPy.
 
 Every function accepts a scalar, a list or an array of any shape, never modifies
