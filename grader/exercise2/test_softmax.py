@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nncourse.gradcheck import numeric_grad_of_output
-from nncourse.grading.checks import assert_close, assert_dtype_kind, call_without_warnings
+from nncourse.grading.checks import as_array, inputs_after, assert_close, assert_dtype_kind, call_without_warnings
 
 HUGE = np.array([[1e4, 0.0, -1e4],
                  [-1e4, -1e4 + 1.0, -1e4 + 2.0],
@@ -21,7 +21,7 @@ def _naive_softmax(z, axis):
 
 def _check_unchanged(student, name, args, hint):
     before = [np.array(a, copy=True) for a in args]
-    _, args_after, _ = getattr(student, name).with_inputs(*args)
+    _, args_after, _ = inputs_after(getattr(student, name), *args)
     for label, old, new in zip(("first argument", "second argument"), before, args_after):
         assert_close(new, old, what=f"the {label} after {name}", inputs={"it": old}, rtol=0, atol=0, hint=hint)
 
@@ -40,7 +40,7 @@ def test_softmax_values_match_math(student, rng):
 @pytest.mark.points(1)
 def test_softmax_rows_sum_to_one(student, rng):
     z = rng.normal(0.0, 10.0, size=(6, 4))
-    sums = np.sum(np.asarray(student.softmax(z), dtype=float), axis=-1)
+    sums = np.sum(as_array(student.softmax(z), what="softmax(z)"), axis=-1)
     assert_close(sums, np.ones(6), what="the row sums of softmax(z)", inputs={"z": z},
                  hint="normalise each row by its own sum: np.sum(e, axis=-1, keepdims=True)")
 
@@ -74,7 +74,7 @@ def test_softmax_3d_middle_axis(student, rng):
 def test_softmax_invariant_to_constant_shift(student, rng):
     z = rng.uniform(-5.0, 5.0, size=(5, 4))
     c = rng.uniform(-20.0, 20.0, size=(5, 1))
-    base = np.asarray(student.softmax(z), dtype=float)
+    base = as_array(student.softmax(z), what="softmax(z)")
     assert_close(student.softmax(z + c), base, what="softmax(z + c) compared with softmax(z)",
                  inputs={"z": z, "c": c.ravel()},
                  hint="adding a constant to a row of logits must not change its probabilities")
@@ -167,7 +167,7 @@ def test_softmax_backward_3d_input(student, reference, rng):
 def test_softmax_backward_rows_sum_to_zero(student, reference, rng):
     z, dout = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
     s = reference.softmax(z)
-    dz = np.asarray(student.softmax_backward(dout, s), dtype=float)
+    dz = as_array(student.softmax_backward(dout, s), what="softmax_backward(dout, s)")
     assert_close(np.sum(dz, axis=-1), np.zeros(4), what="the row sums of softmax_backward(dout, s)",
                  inputs={"dout": dout, "s": s},
                  hint="softmax ignores a constant added to a row, so each row of dL/dz sums to 0")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_finite, assert_true, call_without_warnings
+from nncourse.grading.checks import as_array, assert_close, assert_finite, assert_true, call_without_warnings
 
 P = np.array([0.9, 0.2, 0.6, 0.35, 0.01, 0.99, 0.7])
 Y = np.array([1, 0, 1, 1, 0, 0, 0])
@@ -51,7 +51,7 @@ def test_binary_cross_entropy_finite_at_0_and_1(student):
                                 inputs={"p": p, "y": y}, hint="log(0) = -inf: clip p to [eps, 1 - eps] first")
     assert_finite(got, what="binary_cross_entropy(p, y) with p exactly 0 and 1", inputs={"p": p, "y": y},
                   hint="clip p to [eps, 1 - eps] with a tiny eps (1e-12) before the log")
-    value = float(np.asarray(got, dtype=np.float64))
+    value = float(as_array(got, what="binary_cross_entropy(p, y)"))
     assert_true(value > 5.0,
                 "binary_cross_entropy: a confidently wrong prediction must cost a lot for p = [0, 1, 0, 1], "
                 f"y = [0, 1, 1, 0]: expected a large loss (about 0.5 * -log(eps)), got {value:.4g}. "

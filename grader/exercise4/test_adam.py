@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_true
+from nncourse.grading.checks import assert_changed, assert_close, assert_true
 
 IN_PLACE_HINT = ("update the array itself (p -= ..., or params[k][...] = ...); "
                  "params[k] = p - ... only rebinds the dict entry to a new array")
@@ -188,6 +188,7 @@ def test_Adam_step_does_not_modify_grads(student, rng):
     remote = [student.put(g) for g in grads]
     for G in remote:
         opt.step(P, G)
+    assert_changed(params, P.value(), what="params after Adam.step", hint="step must update params in place")
     for step, (G, g) in enumerate(zip(remote, grads), start=1):
         after = G.value()
         for k in params:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_dtype_kind, assert_true
+from nncourse.grading.checks import assert_changed, assert_close, assert_dtype_kind, assert_true
 
 IN_PLACE_HINT = ("update the array itself (p -= lr * g, or params[k][...] = ...); "
                  "params[k] = p - lr * g only rebinds the dict entry to a new array")
@@ -89,6 +89,7 @@ def test_SGD_step_does_not_modify_grads(student, rng):
     P = student.put(params)
     G = student.put(grads[0])
     student.SGD(lr=0.1).step(P, G)
+    assert_changed(params, P.value(), what="params after SGD.step", hint="step must update params in place")
     after = G.value()
     for k in params:
         # the caller's gradients must come back bit for bit

@@ -6,7 +6,7 @@ no rounding and the boundary case "exactly min_delta better" is well defined.
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import as_array, assert_close, assert_equal, assert_true, fail
+from nncourse.grading.checks import as_array, assert_close, assert_equal, fail
 
 HINT_RULE = ("improvement: val_loss < best_loss - min_delta (then counter = 0), otherwise counter += 1; "
              "step returns counter >= patience")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import (as_array, assert_close, assert_equal, assert_matches_numeric_grad,
+from nncourse.grading.checks import (inputs_after, as_array, assert_close, assert_equal, assert_matches_numeric_grad,
                                      assert_true, fail)
 
 LAM = 0.3
@@ -101,7 +101,7 @@ def test_l2_penalty_returns_float(student, rng):
 @pytest.mark.points(1)
 def test_l2_penalty_does_not_modify_params(student, rng):
     params = make_params(rng)
-    _, args_after, _ = student.l2_penalty.with_inputs(params, LAM)
+    _, args_after, _ = inputs_after(student.l2_penalty, params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l2_penalty(params, lam): params[{key!r}] after the call",
@@ -153,7 +153,7 @@ def test_l2_grad_float32_params(student, reference, rng):
 @pytest.mark.points(1)
 def test_l2_grad_does_not_modify_params(student, rng):
     params = make_params(rng)
-    _, args_after, _ = student.l2_grad.with_inputs(params, LAM)
+    _, args_after, _ = inputs_after(student.l2_grad, params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l2_grad(params, lam): params[{key!r}] after the call",
@@ -208,7 +208,7 @@ def test_l1_penalty_returns_float(student, rng):
 @pytest.mark.points(1)
 def test_l1_penalty_does_not_modify_params(student, rng):
     params = make_params_away_from_zero(rng)
-    _, args_after, _ = student.l1_penalty.with_inputs(params, LAM)
+    _, args_after, _ = inputs_after(student.l1_penalty, params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l1_penalty(params, lam): params[{key!r}] after the call",
@@ -258,7 +258,7 @@ def test_l1_grad_zero_for_biases(student, rng):
 @pytest.mark.points(1)
 def test_l1_grad_does_not_modify_params(student, rng):
     params = make_params_away_from_zero(rng)
-    _, args_after, _ = student.l1_grad.with_inputs(params, LAM)
+    _, args_after, _ = inputs_after(student.l1_grad, params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l1_grad(params, lam): params[{key!r}] after the call",

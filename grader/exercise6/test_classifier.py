@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import (as_array, assert_close, assert_equal, assert_matches_numeric_grad,
+from nncourse.grading.checks import (inputs_after, as_array, assert_close, assert_equal, assert_matches_numeric_grad,
                                      assert_shape, assert_true)
 
 HINT_PARAMS = 'params = {"W": array (n_features, n_classes), "b": array (n_classes,)}'
@@ -118,7 +118,7 @@ def test_loss_and_grads_accepts_float32_and_lists(student, rng):
 @pytest.mark.points(1)
 def test_loss_and_grads_does_not_modify_params_or_inputs(student, rng):
     clf, W, b, X, y = _setup(student, rng, reg=0.7)
-    _, args_after, _ = clf.loss_and_grads.with_inputs(X.copy(), y.copy())
+    _, args_after, _ = inputs_after(clf.loss_and_grads, X.copy(), y.copy())
     assert_equal(args_after[0], X, what="loss_and_grads(X, y): X after the call", inputs={"X": X},
                  hint="never modify the caller's arrays")
     params = clf.params

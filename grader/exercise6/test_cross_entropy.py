@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import (call_without_warnings, assert_close, assert_dtype_kind, assert_equal, assert_finite,
+from nncourse.grading.checks import (inputs_after, call_without_warnings, assert_close, assert_dtype_kind, assert_equal, assert_finite,
                                      assert_matches_numeric_grad, assert_shape)
 
 HINT_CE = "L = mean over i of (logsumexp(logits[i]) - logits[i, y[i]])"
@@ -95,7 +95,7 @@ def test_cross_entropy_accepts_lists_and_float32(student):
 @pytest.mark.points(1)
 def test_cross_entropy_does_not_modify_input(student, rng):
     logits, y = _batch(rng)
-    _, args_after, _ = student.cross_entropy.with_inputs(logits.copy(), y.copy())
+    _, args_after, _ = inputs_after(student.cross_entropy, logits.copy(), y.copy())
     assert_equal(args_after[0], logits, what="cross_entropy(logits, y): logits after the call",
                  inputs={"logits": logits}, hint="logits - max makes a new array; logits -= max changes the caller's")
     assert_equal(args_after[1], y, what="cross_entropy(logits, y): y after the call", inputs={"y": y})

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from nncourse.grading.checks import as_array, assert_close, assert_equal, assert_finite, assert_true
+from nncourse.grading.checks import inputs_after, as_array, assert_close, assert_equal, assert_finite, assert_true
 
 HINT_GD = "each batch: params[key] = params[key] - learning_rate * grads[key]; batch_size=None is one batch of all n"
 HINT_BATCHES = ("cut the shuffled order into batches order[start:start + batch_size] for start in "
@@ -126,7 +126,7 @@ def test_fit_shuffles_with_its_seed(student):
 def test_fit_does_not_modify_inputs(student):
     X, y = _blobs(n=30)
     clf = student.SoftmaxClassifier(4, 3, seed=0)
-    _, args_after, _ = clf.fit.with_inputs(X.copy(), y.copy(), learning_rate=0.1, epochs=2, batch_size=7, seed=0)
+    _, args_after, _ = inputs_after(clf.fit, X.copy(), y.copy(), learning_rate=0.1, epochs=2, batch_size=7, seed=0)
     assert_equal(args_after[0], X, what="fit(X, y, ...): X after the call", inputs={"X": X},
                  hint="shuffle an index array (rng.permutation(n)) and index X[idx]; never shuffle X in place")
     assert_equal(args_after[1], y, what="fit(X, y, ...): y after the call", inputs={"y": y},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import multiprocessing
 import re
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +63,22 @@ def api_names(stub: Path) -> list[str]:
     return names
 
 
-def _jobs_for(course: Course, ex: Exercise, seeds: int) -> dict[str, tuple]:
+def do_nothing_module(stub: Path, folder: Path) -> Path:
+    """The stub with every `raise NotImplementedError(...)` turned into `return None`."""
+    source = re.sub(r"raise NotImplementedError\(.*\)\s*$", "return None", stub.read_text(encoding="utf-8"),
+                    flags=re.M)
+    path = folder / stub.name
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def _jobs_for(course: Course, ex: Exercise, seeds: int, scratch: Path) -> dict[str, tuple]:
     root = str(course.root)
+    nothing = do_nothing_module(course.path(ex.stub), Path(tempfile.mkdtemp(dir=scratch)))
     jobs = {
         "reference": (root, ex.id, str(course.path(ex.solution)), "hidden", 0),
         "stub": (root, ex.id, str(course.path(ex.stub)), "hidden", 0),
+        "do-nothing": (root, ex.id, str(nothing), "hidden", 0),
         "public-reference": (root, ex.id, str(course.path(ex.solution)), "public", 0),
         "public-stub": (root, ex.id, str(course.path(ex.stub)), "public", 0),
     }
@@ -106,6 +118,13 @@ def check_stub(ex, results) -> list[Record]:
                    f"{r.score:g}/{r.max_score:g}" + (f"; errors in {errors[:3]}" if errors else ""))]
 
 
+def check_do_nothing(ex, results) -> list[Record]:
+    r = results["do-nothing"]
+    passed = [t.name for t in r.tests if t.status == TestStatus.passed]
+    return [Record(ex.id, "a do-nothing module scores zero", r.score == 0,
+                   f"{r.score:g}/{r.max_score:g}" + (f" from {', '.join(passed[:4])}" if passed else ""))]
+
+
 def check_public(ex, results) -> list[Record]:
     ref, stub = results["public-reference"], results["public-stub"]
     ref_ok = ref.status.value == "graded" and bool(ref.tests) and all(t.status == TestStatus.passed for t in ref.tests)
@@ -140,7 +159,19 @@ def check_mutants(course, ex, results) -> list[Record]:
 def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2, seeds: int = 3,
                     progress: Callable[[str], None] = lambda _msg: None) -> list[Record]:
     """Run every grading the checks need (in parallel), then the checks."""
-    plan = {(ex.id, key): args for ex in exercises for key, args in _jobs_for(course, ex, seeds).items()}
+    with tempfile.TemporaryDirectory(prefix="nncourse-validate-") as scratch:
+        results = _grade_all(course, exercises, jobs, seeds, Path(scratch), progress)
+    records = []
+    for ex in exercises:
+        res = results[ex.id]
+        records += check_reference(ex, res) + check_points(ex, res) + check_stub(ex, res)
+        records += check_do_nothing(ex, res) + check_public(ex, res)
+        records += check_coverage(course, ex, res) + check_mutants(course, ex, res)
+    return records
+
+
+def _grade_all(course, exercises, jobs, seeds, scratch, progress) -> dict[str, dict[str, Result]]:
+    plan = {(ex.id, key): args for ex in exercises for key, args in _jobs_for(course, ex, seeds, scratch).items()}
     progress(f"validate: {len(plan)} gradings on {jobs} processes")
     results: dict[str, dict[str, Result]] = {ex.id: {} for ex in exercises}
     ctx = multiprocessing.get_context("fork")
@@ -150,12 +181,7 @@ def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2,
             results[ex_id][key] = Result.from_json(fut.result())
             r = results[ex_id][key]
             progress(f"[{n}/{len(plan)}] {ex_id} {key}: {r.score:g}/{r.max_score:g} ({r.duration:.1f}s)")
-    records = []
-    for ex in exercises:
-        res = results[ex.id]
-        records += check_reference(ex, res) + check_points(ex, res) + check_stub(ex, res)
-        records += check_public(ex, res) + check_coverage(course, ex, res) + check_mutants(course, ex, res)
-    return records
+    return results
 
 
 def render_table(records: list[Record]) -> str:
@@ -170,7 +196,7 @@ def render_table(records: list[Record]) -> str:
         mut = [r for r in recs if r.check.startswith("mutant ")]
         caught = sum(r.ok for r in mut)
         ref = all(r.ok for r in recs if "full marks" in r.check)
-        stub = all(r.ok for r in recs if r.check.startswith("stub"))
+        stub = all(r.ok for r in recs if r.check.startswith(("stub", "a do-nothing")))
         lines.append(f"{ex_id}: references {'full' if ref else 'NOT FULL'}, stubs {'zero' if stub else 'NOT ZERO'}, "
                      f"mutants caught {caught}/{len(mut)} on their named targets")
     bad = sum(not r.ok for r in records)

@@ -152,10 +152,36 @@ def assert_true(cond, message: str):
         raise CheckFailed(message)
 
 
+def _require_result(out, what: str):
+    """A property of a call (no warning, inputs kept) means nothing if the call computed nothing."""
+    __tracebackhide__ = True
+    if out is None or isinstance(out, RemoteObject):
+        raise CheckFailed(f"{what}: returned {_short(out) if out is None else repr(out)}, "
+                          "so there is no result to check this property on")
+
+
+def assert_changed(before: dict, after, *, what: str, hint: str | None = None):
+    """Some array of the dict `after` differs from `before` (the call did update something)."""
+    __tracebackhide__ = True
+    if not isinstance(after, dict) or set(after) != set(before):
+        raise unusable(after, what)
+    if all(np.array_equal(np.asarray(after[k]), np.asarray(before[k])) for k in before):
+        fail(what, "nothing changed", None, "every array is still as it was before the call", hint)
+
+
+def inputs_after(fn, *args, **kwargs):
+    """(result, args after the call, kwargs after the call), for no-mutation checks; the result must be usable."""
+    __tracebackhide__ = True
+    out, args_after, kwargs_after = fn.with_inputs(*args, **kwargs)
+    _require_result(out, f"{getattr(fn, 'label', 'the call')}(...)")
+    return out, args_after, kwargs_after
+
+
 def call_without_warnings(fn, *args, what, inputs=None, hint=None, **kwargs):
-    """Call fn; fail if it emitted a NumPy or Python warning. Returns the result."""
+    """Call fn; fail if it emitted a NumPy or Python warning or returned nothing. Returns the result."""
     __tracebackhide__ = True
     out = fn(*args, **kwargs)
+    _require_result(out, what)
     session = getattr(fn, "_session", None)
     warns = list(session.last_warnings) if session is not None else []
     if warns:
@@ -226,5 +252,5 @@ __all__ = [
     "CheckFailed", "UnusableObject", "as_array", "assert_shape", "assert_dtype_kind", "assert_finite",
     "assert_close", "assert_equal", "assert_true", "call_without_warnings", "assert_raises",
     "assert_matches_numeric_grad", "assert_accuracy_at_least", "fail", "summarize", "unusable",
-    "forward_with_cache",
+    "forward_with_cache", "inputs_after", "assert_changed",
 ]
