@@ -155,9 +155,10 @@ def assert_true(cond, message: str):
 def _require_result(out, what: str):
     """A property of a call (no warning, inputs kept) means nothing if the call computed nothing."""
     __tracebackhide__ = True
-    if out is None or isinstance(out, RemoteObject):
-        raise CheckFailed(f"{what}: returned {_short(out) if out is None else repr(out)}, "
-                          "so there is no result to check this property on")
+    if out is None:
+        raise CheckFailed(f"{what}: returned None, so there is no result to check this property on")
+    if isinstance(out, RemoteObject):
+        raise CheckFailed(f"{what}: returned an unusable object ({out!r}); return a NumPy array")
 
 
 def assert_changed(before: dict, after, *, what: str, hint: str | None = None):
@@ -177,16 +178,24 @@ def inputs_after(fn, *args, **kwargs):
     return out, args_after, kwargs_after
 
 
-def call_without_warnings(fn, *args, what, inputs=None, hint=None, **kwargs):
-    """Call fn; fail if it emitted a NumPy or Python warning or returned nothing. Returns the result."""
+def call_without_warnings(fn, *args, what, inputs=None, hint=None, expect_shape=None, **kwargs):
+    """Call fn; fail if it emitted a NumPy or Python warning or returned nothing. Returns the result.
+
+    With `expect_shape`, the result must also be a finite array of that shape: a
+    stability property is about a real result, not any warning-free value.
+    """
     __tracebackhide__ = True
     out = fn(*args, **kwargs)
-    _require_result(out, what)
+    if out is None:
+        raise CheckFailed(f"{what}: returned None, so there is no result to check this property on")
     session = getattr(fn, "_session", None)
     warns = list(session.last_warnings) if session is not None else []
     if warns:
         fail(what, "emitted a warning", inputs, "; ".join(sorted(set(warns))[:3]),
              hint or "COURSE_API.md asks for no warning with finite inputs")
+    if expect_shape is not None:
+        assert_shape(out, expect_shape, what=what, inputs=inputs, hint=hint)
+        assert_finite(out, what=what, inputs=inputs, hint=hint)
     return out
 
 
