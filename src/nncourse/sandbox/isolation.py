@@ -22,6 +22,8 @@ INSIDE_WORK = "/work"        # the worker's writable scratch folder (cwd, HOME, 
 INSIDE_CODE = "/opt/nncourse"
 INSIDE_SUBMISSION = "/submission"
 WORKER_FILES = ("worker.py", "protocol.py")
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
+             "alternatives")
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,11 @@ def bwrap_prefix(module_file: str, module_name: str, scratch_bytes: int = 128 * 
     here = Path(__file__).parent
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
-    for folder in ("/usr", "/etc"):
-        args += ["--ro-bind", folder, folder]
+    args += ["--ro-bind", "/usr", "/usr"]
+    # Only the few /etc files a Python process reads: the sandbox's uid 65534 maps to the
+    # caller's uid outside, so a root-only file such as /etc/shadow must simply not be there.
+    for name in ETC_FILES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for folder in ("/lib", "/lib64", "/bin", "/sbin"):
         args += ["--ro-bind-try", folder, folder]
     for folder in _python_paths():
