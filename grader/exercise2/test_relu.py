@@ -2,50 +2,20 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import inputs_after, assert_close, assert_dtype_kind, assert_matches_numeric_grad, assert_shape
+from nncourse.grading.checks import assert_close, assert_matches_numeric_grad
+from nncourse.grading.elementwise import (
+    check_3d_shape,
+    check_float32_input,
+    check_input_unchanged,
+    check_list_input,
+    check_scalar_input,
+)
 
 
 def _off_kink(rng, size):
     """Random z with |z| >= 0.1, so central differences never straddle the kink at 0."""
     z = rng.uniform(0.1, 4.0, size=size)
     return z * rng.choice([-1.0, 1.0], size=size)
-
-
-def _check_scalar(student, reference, name):
-    got = getattr(student, name)(2.0)
-    assert_close(got, getattr(reference, name)(2.0), what=f"{name}(2.0)", inputs={"z": 2.0},
-                 hint="a Python scalar gives a 0-d array (shape ()): start with np.asarray(z, dtype=float)")
-
-
-def _check_list(student, reference, name):
-    z = [-3.0, 0.0, 0.5, 4.0]
-    assert_close(getattr(student, name)(z), getattr(reference, name)(np.array(z)),
-                 what=f"{name}(z) with z a list", inputs={"z": z},
-                 hint="convert the input first: z = np.asarray(z, dtype=float)")
-
-
-def _check_float32(student, reference, name):
-    z = np.array([-4.0, -0.5, 0.0, 0.5, 4.0], dtype=np.float32)
-    got = getattr(student, name)(z)
-    assert_dtype_kind(got, "f", what=f"{name}(z) with z float32", inputs={"z": z})
-    # float32 carries about 7 significant digits, so the tolerance is float32's.
-    assert_close(got, getattr(reference, name)(z), what=f"{name}(z) with z float32", inputs={"z": z},
-                 rtol=1e-5, atol=1e-6)
-
-
-def _check_unchanged(student, name, rng):
-    z = rng.normal(0.0, 3.0, size=(3, 4))
-    z[0, 0] = 0.0
-    before = z.copy()
-    _, args_after, _ = inputs_after(getattr(student, name), z)
-    assert_close(args_after[0], before, what=f"z after {name}(z)", inputs={"z": before}, rtol=0, atol=0,
-                 hint="the function must not modify its input: work on a new array")
-
-
-def _check_shape_3d(student, name, rng):
-    z = rng.normal(size=(2, 3, 4))
-    assert_shape(getattr(student, name)(z), (2, 3, 4), what=f"{name}(z)", inputs={"z": z},
-                 hint="the output has the input's shape; no reshape or flatten")
 
 
 # --- relu ---------------------------------------------------------------------------------
@@ -70,31 +40,31 @@ def test_relu_values_for_large_z(student):
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
 def test_relu_scalar_input(student, reference):
-    _check_scalar(student, reference, "relu")
+    check_scalar_input(student, reference, "relu")
 
 
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
 def test_relu_list_input(student, reference):
-    _check_list(student, reference, "relu")
+    check_list_input(student, reference, "relu")
 
 
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
 def test_relu_float32_input(student, reference):
-    _check_float32(student, reference, "relu")
+    check_float32_input(student, reference, "relu")
 
 
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
 def test_relu_keeps_input_unchanged(student, rng):
-    _check_unchanged(student, "relu", rng)
+    check_input_unchanged(student, "relu", rng)
 
 
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
 def test_relu_keeps_shape_of_3d_input(student, rng):
-    _check_shape_3d(student, "relu", rng)
+    check_3d_shape(student, "relu", rng)
 
 
 # --- relu_grad ----------------------------------------------------------------------------
@@ -127,31 +97,31 @@ def test_relu_grad_values_for_large_z(student):
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
 def test_relu_grad_scalar_input(student, reference):
-    _check_scalar(student, reference, "relu_grad")
+    check_scalar_input(student, reference, "relu_grad")
 
 
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
 def test_relu_grad_list_input(student, reference):
-    _check_list(student, reference, "relu_grad")
+    check_list_input(student, reference, "relu_grad")
 
 
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
 def test_relu_grad_float32_input(student, reference):
-    _check_float32(student, reference, "relu_grad")
+    check_float32_input(student, reference, "relu_grad")
 
 
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
 def test_relu_grad_keeps_input_unchanged(student, rng):
-    _check_unchanged(student, "relu_grad", rng)
+    check_input_unchanged(student, "relu_grad", rng)
 
 
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
 def test_relu_grad_keeps_shape_of_3d_input(student, rng):
-    _check_shape_3d(student, "relu_grad", rng)
+    check_3d_shape(student, "relu_grad", rng)
 
 
 # --- leaky_relu ---------------------------------------------------------------------------
@@ -176,31 +146,31 @@ def test_leaky_relu_uses_alpha(student, rng):
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
 def test_leaky_relu_scalar_input(student, reference):
-    _check_scalar(student, reference, "leaky_relu")
+    check_scalar_input(student, reference, "leaky_relu")
 
 
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
 def test_leaky_relu_list_input(student, reference):
-    _check_list(student, reference, "leaky_relu")
+    check_list_input(student, reference, "leaky_relu")
 
 
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
 def test_leaky_relu_float32_input(student, reference):
-    _check_float32(student, reference, "leaky_relu")
+    check_float32_input(student, reference, "leaky_relu")
 
 
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
 def test_leaky_relu_keeps_input_unchanged(student, rng):
-    _check_unchanged(student, "leaky_relu", rng)
+    check_input_unchanged(student, "leaky_relu", rng)
 
 
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
 def test_leaky_relu_keeps_shape_of_3d_input(student, rng):
-    _check_shape_3d(student, "leaky_relu", rng)
+    check_3d_shape(student, "leaky_relu", rng)
 
 
 # --- leaky_relu_grad ----------------------------------------------------------------------
@@ -235,28 +205,28 @@ def test_leaky_relu_grad_uses_alpha(student, reference, rng):
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
 def test_leaky_relu_grad_scalar_input(student, reference):
-    _check_scalar(student, reference, "leaky_relu_grad")
+    check_scalar_input(student, reference, "leaky_relu_grad")
 
 
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
 def test_leaky_relu_grad_list_input(student, reference):
-    _check_list(student, reference, "leaky_relu_grad")
+    check_list_input(student, reference, "leaky_relu_grad")
 
 
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
 def test_leaky_relu_grad_float32_input(student, reference):
-    _check_float32(student, reference, "leaky_relu_grad")
+    check_float32_input(student, reference, "leaky_relu_grad")
 
 
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
 def test_leaky_relu_grad_keeps_input_unchanged(student, rng):
-    _check_unchanged(student, "leaky_relu_grad", rng)
+    check_input_unchanged(student, "leaky_relu_grad", rng)
 
 
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
 def test_leaky_relu_grad_keeps_shape_of_3d_input(student, rng):
-    _check_shape_3d(student, "leaky_relu_grad", rng)
+    check_3d_shape(student, "leaky_relu_grad", rng)

@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 
 from nncourse.gradcheck import numeric_grad_of_output
-from nncourse.grading.checks import as_array, inputs_after, assert_close, assert_dtype_kind, call_without_warnings
+from nncourse.grading.checks import (
+    as_array,
+    assert_close,
+    assert_dtype_kind,
+    call_without_warnings,
+    inputs_after,
+)
 
 HUGE = np.array([[1e4, 0.0, -1e4],
                  [-1e4, -1e4 + 1.0, -1e4 + 2.0],

@@ -2,50 +2,23 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import (inputs_after, call_without_warnings, assert_close, assert_dtype_kind, assert_matches_numeric_grad,
-                                     assert_shape)
+from nncourse.grading.checks import (
+    assert_close,
+    assert_matches_numeric_grad,
+    call_without_warnings,
+)
+from nncourse.grading.elementwise import (
+    check_3d_shape,
+    check_float32_input,
+    check_input_unchanged,
+    check_list_input,
+    check_scalar_input,
+)
 
 # exp(710) already overflows float64; 1e4 is the course's stress value.
 LARGE = np.array([-1e4, -1000.0, -710.0, -50.0, -1.0, 0.0, 1.0, 50.0, 710.0, 1000.0, 1e4])
 STABLE_HINT = "build swish on a stable sigmoid: exp(-z) overflows for z = -1e4"
 
-
-
-def _check_scalar(student, reference, name):
-    got = getattr(student, name)(2.0)
-    assert_close(got, getattr(reference, name)(2.0), what=f"{name}(2.0)", inputs={"z": 2.0},
-                 hint="a Python scalar gives a 0-d array (shape ()): start with np.asarray(z, dtype=float)")
-
-
-def _check_list(student, reference, name):
-    z = [-3.0, 0.0, 0.5, 4.0]
-    assert_close(getattr(student, name)(z), getattr(reference, name)(np.array(z)),
-                 what=f"{name}(z) with z a list", inputs={"z": z},
-                 hint="convert the input first: z = np.asarray(z, dtype=float)")
-
-
-def _check_float32(student, reference, name):
-    z = np.array([-4.0, -0.5, 0.0, 0.5, 4.0], dtype=np.float32)
-    got = getattr(student, name)(z)
-    assert_dtype_kind(got, "f", what=f"{name}(z) with z float32", inputs={"z": z})
-    # float32 carries about 7 significant digits, so the tolerance is float32's.
-    assert_close(got, getattr(reference, name)(z), what=f"{name}(z) with z float32", inputs={"z": z},
-                 rtol=1e-5, atol=1e-6)
-
-
-def _check_unchanged(student, name, rng):
-    z = rng.normal(0.0, 3.0, size=(3, 4))
-    z[0, 0] = 0.0
-    before = z.copy()
-    _, args_after, _ = inputs_after(getattr(student, name), z)
-    assert_close(args_after[0], before, what=f"z after {name}(z)", inputs={"z": before}, rtol=0, atol=0,
-                 hint="the function must not modify its input: work on a new array")
-
-
-def _check_shape_3d(student, name, rng):
-    z = rng.normal(size=(2, 3, 4))
-    assert_shape(getattr(student, name)(z), (2, 3, 4), what=f"{name}(z)", inputs={"z": z},
-                 hint="the output has the input's shape; no reshape or flatten")
 
 
 # --- swish --------------------------------------------------------------------------------
@@ -76,31 +49,31 @@ def test_swish_values_for_large_z(student, reference):
 @pytest.mark.target("swish")
 @pytest.mark.points(1)
 def test_swish_scalar_input(student, reference):
-    _check_scalar(student, reference, "swish")
+    check_scalar_input(student, reference, "swish")
 
 
 @pytest.mark.target("swish")
 @pytest.mark.points(1)
 def test_swish_list_input(student, reference):
-    _check_list(student, reference, "swish")
+    check_list_input(student, reference, "swish")
 
 
 @pytest.mark.target("swish")
 @pytest.mark.points(1)
 def test_swish_float32_input(student, reference):
-    _check_float32(student, reference, "swish")
+    check_float32_input(student, reference, "swish")
 
 
 @pytest.mark.target("swish")
 @pytest.mark.points(1)
 def test_swish_keeps_input_unchanged(student, rng):
-    _check_unchanged(student, "swish", rng)
+    check_input_unchanged(student, "swish", rng)
 
 
 @pytest.mark.target("swish")
 @pytest.mark.points(1)
 def test_swish_keeps_shape_of_3d_input(student, rng):
-    _check_shape_3d(student, "swish", rng)
+    check_3d_shape(student, "swish", rng)
 
 
 # --- swish_grad ---------------------------------------------------------------------------
@@ -139,28 +112,28 @@ def test_swish_grad_values_for_large_z(student, reference):
 @pytest.mark.target("swish_grad")
 @pytest.mark.points(1)
 def test_swish_grad_scalar_input(student, reference):
-    _check_scalar(student, reference, "swish_grad")
+    check_scalar_input(student, reference, "swish_grad")
 
 
 @pytest.mark.target("swish_grad")
 @pytest.mark.points(1)
 def test_swish_grad_list_input(student, reference):
-    _check_list(student, reference, "swish_grad")
+    check_list_input(student, reference, "swish_grad")
 
 
 @pytest.mark.target("swish_grad")
 @pytest.mark.points(1)
 def test_swish_grad_float32_input(student, reference):
-    _check_float32(student, reference, "swish_grad")
+    check_float32_input(student, reference, "swish_grad")
 
 
 @pytest.mark.target("swish_grad")
 @pytest.mark.points(1)
 def test_swish_grad_keeps_input_unchanged(student, rng):
-    _check_unchanged(student, "swish_grad", rng)
+    check_input_unchanged(student, "swish_grad", rng)
 
 
 @pytest.mark.target("swish_grad")
 @pytest.mark.points(1)
 def test_swish_grad_keeps_shape_of_3d_input(student, rng):
-    _check_shape_3d(student, "swish_grad", rng)
+    check_3d_shape(student, "swish_grad", rng)
