@@ -95,6 +95,10 @@ class Session:
         if "error" in reply:
             err = reply["error"] if isinstance(reply["error"], dict) else {}
             mro = err.get("mro") if isinstance(err.get("mro"), list) else []
+            if "Exception" not in mro and message.get("op") != "load":
+                # KeyboardInterrupt, SystemExit, a BaseException of its own: the worker's state is
+                # suspect, so the next call gets a fresh worker (and a fresh import).
+                self.worker.kill()
             raise StudentError(_clip(err.get("type"), 200), [_clip(n, 200) for n in mro[:64]],
                                _clip(err.get("message", ""), 2000), _clip(err.get("traceback", ""), -4000))
         return reply
@@ -128,12 +132,17 @@ def _load_message(exc: StudentError) -> str:
     return f"your module could not be imported: {exc.type_name}: {exc.message}\n{tail}".rstrip()
 
 
+def _live_ref(remote: "RemoteObject") -> int:
+    """The worker-side id of a RemoteObject, refused once its worker has been replaced."""
+    if object.__getattribute__(remote, "_generation") != object.__getattribute__(remote, "_session").generation:
+        raise WorkerDied("an object from a previous (crashed) worker was used again")
+    return object.__getattribute__(remote, "_ref")
+
+
 def _outgoing(session: Session, value):
     """Arguments for the worker: RemoteObjects become Refs, the rest must be plain data."""
     if isinstance(value, RemoteObject):
-        if object.__getattribute__(value, "_generation") != session.generation:
-            raise WorkerDied("an object from a previous (crashed) worker was used again")
-        return protocol.Ref(object.__getattribute__(value, "_ref"))
+        return protocol.Ref(_live_ref(value))
     if isinstance(value, list):
         return [_outgoing(session, v) for v in value]
     if isinstance(value, tuple):
@@ -188,7 +197,7 @@ class RemoteObject:
         if name.startswith("__"):
             raise AttributeError(name)
         s = object.__getattribute__(self, "_session")
-        ref = object.__getattribute__(self, "_ref")
+        ref = _live_ref(self)
         reply = s.request({"op": "getattr", "target": ref, "name": name})
         if reply.get("callable"):
             return RemoteCallable(s, ref, name, f"{object.__getattribute__(self, '_type')}.{name}")
@@ -196,40 +205,40 @@ class RemoteObject:
 
     def __setattr__(self, name: str, value) -> None:
         s = object.__getattribute__(self, "_session")
-        s.request({"op": "setattr", "target": object.__getattribute__(self, "_ref"),
+        s.request({"op": "setattr", "target": _live_ref(self),
                    "name": name, "value": _outgoing(s, value)})
 
     def __getitem__(self, key):
         s = object.__getattribute__(self, "_session")
-        return s.unwrap(s.request({"op": "getitem", "target": object.__getattribute__(self, "_ref"),
+        return s.unwrap(s.request({"op": "getitem", "target": _live_ref(self),
                                    "key": _outgoing(s, key)}))
 
     def __setitem__(self, key, value) -> None:
         s = object.__getattribute__(self, "_session")
-        s.request({"op": "setitem", "target": object.__getattribute__(self, "_ref"),
+        s.request({"op": "setitem", "target": _live_ref(self),
                    "key": _outgoing(s, key), "value": _outgoing(s, value)})
 
     def __call__(self, *args, **kwargs):
         s = object.__getattribute__(self, "_session")
-        return RemoteCallable(s, object.__getattribute__(self, "_ref"), None,
+        return RemoteCallable(s, _live_ref(self), None,
                               object.__getattribute__(self, "_type"))(*args, **kwargs)
 
     def ref_item(self, key) -> "RemoteObject":
         """A RemoteObject for the very object stored under `key` (no copy)."""
         s = object.__getattribute__(self, "_session")
-        return s.unwrap(s.request({"op": "getitem", "target": object.__getattribute__(self, "_ref"),
+        return s.unwrap(s.request({"op": "getitem", "target": _live_ref(self),
                                    "key": _outgoing(s, key), "want_ref": True}))
 
     def assign(self, value) -> None:
         """In-place write into a worker array: obj[...] = value."""
         s = object.__getattribute__(self, "_session")
-        s.request({"op": "assign", "target": object.__getattribute__(self, "_ref"),
+        s.request({"op": "assign", "target": _live_ref(self),
                    "value": _outgoing(s, value)})
 
     def value(self):
         """The object's current value as plain data (a RemoteObject if it is not plain)."""
         s = object.__getattribute__(self, "_session")
-        return s.unwrap(s.request({"op": "get", "target": object.__getattribute__(self, "_ref")}))
+        return s.unwrap(s.request({"op": "get", "target": _live_ref(self)}))
 
     def __repr__(self) -> str:
         return f"<student object of type {object.__getattribute__(self, '_type')}>"
