@@ -46,6 +46,8 @@ def _encode(obj, buffers: list, depth: int):
         arr = np.asarray(obj)
         if arr.dtype.kind not in ALLOWED_KINDS:
             raise ProtocolError(f"array of dtype {arr.dtype} is not plain data")
+        if sum(len(b) for b in buffers) + arr.nbytes > MAX_FRAME_BYTES:  # refuse before copying
+            raise ProtocolError(f"arrays of more than {MAX_FRAME_BYTES} bytes in one message")
         buffers.append(np.ascontiguousarray(arr).tobytes())
         tag = "__scalar__" if isinstance(obj, np.generic) else "__nd__"
         return {tag: [arr.dtype.str, list(arr.shape), len(buffers) - 1]}
