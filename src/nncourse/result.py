@@ -6,6 +6,7 @@ model, so a Result means the same thing wherever it is read.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -38,6 +39,7 @@ class TestResult(BaseModel):
     status: TestStatus
     message: str = ""
     duration: float = 0.0
+    diagnosis: str | None = Field(default=None, description="the named cause of a failure, when the numbers show one")
     instructor_detail: str = Field(default="", description="traceback of a grader fault; never shown to students")
 
 
@@ -46,10 +48,15 @@ class Result(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     exercise: str
+    student: str | None = None
     submission_sha256: str
     submission: str = ""
+    submitted_at: datetime | None = None
     score: float
     max_score: float
+    raw_score: float | None = Field(default=None, description="the score before a late penalty, when one applies")
+    late_penalty: float | None = Field(default=None, description="points taken off for lateness")
+    isolation: str = Field(default="", description="'strong', or 'WEAK ISOLATION' when the instructor allowed it")
     status: ResultStatus
     message: str = ""
     tests: list[TestResult] = []
