@@ -4,6 +4,8 @@ import zipfile
 
 import pytest
 
+from nncourse.mutants import apply_hunks, load_mutant, mutant_files
+
 from conftest import REPO, write_module
 
 EX = "exercise2"
@@ -17,7 +19,7 @@ def class_of_50(tmp_path_factory):
     reference = (REPO / "solutions" / EX / MODULE).read_text()
     subs, expect = [], []
     good = [reference] + [p.read_text() for p in sorted((REPO / "tests" / "variants" / EX).glob(f"*/{MODULE}"))]
-    mutants = [p.read_text() for p in sorted((REPO / "grader" / EX / "mutants").glob(f"*/{MODULE}"))]
+    mutants = [apply_hunks(load_mutant(p), reference) for p in mutant_files(REPO / "grader" / EX)]
     broken = {
         "hang": "while True:\n    pass\n",
         "syntax": "def sigmoid(z)\n    return z\n",

@@ -87,5 +87,14 @@ def test_every_exercise_has_at_least_eight_mutants_with_headers(course, ex):
     assert len(mutants) >= 8
     names = set(api_names(course.path(ex.stub)))
     for m in mutants:
-        assert m.targets, f"{m.name}: no '# MUTANT: ... | targets: ...' first line"
-        assert set(m.targets) <= names | {t.split(".")[0] for t in names}, f"{m.name}: unknown target {m.targets}"
+        assert m.problem is None, m.problem
+        assert m.bug, f"{m.name}: no '# bug: ...' header line"
+        assert m.targets, f"{m.name}: no '# targets: ...' header line"
+        assert set(m.targets) <= names, f"{m.name}: unknown target {m.targets}"
+        assert m.module == ex.module, f"{m.name}: diff of {m.module!r}, the exercise's module is {ex.module!r}"
+
+
+def test_no_mutant_is_a_whole_copy_of_the_module(course, ex):
+    """Mutants are small diffs (grader/<id>/mutants/<name>.diff), never a copy of the reference."""
+    copies = sorted(p.relative_to(REPO).as_posix() for p in (course.path(ex.grader) / "mutants").rglob("*.py"))
+    assert not copies, f"whole-module mutants left: {copies}; convert them with `nncourse mutant new`"

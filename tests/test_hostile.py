@@ -36,6 +36,7 @@ import yaml
 
 from nncourse.cli import main
 from nncourse.grading.batch import grade_task
+from nncourse.mutants import load_mutant, write_mutant
 from nncourse.result import Result
 from nncourse.sandbox import isolation
 
@@ -109,7 +110,8 @@ def ordinary(tmp_path_factory):
                                   for name in _api_names()))
     subs = {"reference": REPO / "solutions" / EX / MODULE,
             "variant": REPO / "tests" / "variants" / EX / "logspace" / MODULE,
-            "mutant": REPO / "grader" / EX / "mutants" / "relu_grad_one_at_zero" / MODULE,
+            "mutant": write_mutant(load_mutant(REPO / "grader" / EX / "mutants" / "relu_grad_one_at_zero.diff"),
+                                   REPO / "solutions" / EX / MODULE, tmp_path_factory.mktemp("mutant")),
             "do_nothing": do_nothing}
     normal = {name: Result.from_json(grade_task(str(REPO), EX, str(path))) for name, path in subs.items()}
     assert normal["reference"].score == normal["variant"].score == normal["reference"].max_score

@@ -17,10 +17,8 @@ from typing import Callable
 
 from nncourse.course import Course, Exercise
 from nncourse.grading.batch import grade_task
+from nncourse.mutants import Mutant, MutantError, load_mutant, mutant_files, write_mutant
 from nncourse.result import Result, TestStatus
-
-MUTANT_HEADER = re.compile(r"^#\s*MUTANT:\s*(?P<bug>.+?)\s*\|\s*targets?:\s*(?P<targets>.+?)\s*$")
-
 
 @dataclass
 class Record:
@@ -30,23 +28,21 @@ class Record:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    path: Path
-    bug: str
-    targets: tuple[str, ...]
-
-
 def find_mutants(course: Course, ex: Exercise) -> list[Mutant]:
-    """grader/<id>/mutants/<name>/<module> with their headers (a missing header is an error)."""
-    found = []
-    for path in sorted(course.path(ex.grader).glob(f"mutants/*/{ex.module}")):
-        first = path.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
-        match = MUTANT_HEADER.match(first[0]) if first else None
-        targets = tuple(t.strip() for t in match["targets"].split(",")) if match else ()
-        found.append(Mutant(path.parent.name, path, match["bug"] if match else "", targets))
-    return found
+    """grader/<id>/mutants/<name>.diff, parsed (a malformed file is a Mutant whose `problem` says why)."""
+    return [load_mutant(path) for path in mutant_files(course.path(ex.grader))]
+
+
+def materialise_mutants(course: Course, ex: Exercise, scratch: Path) -> dict[str, Path | str]:
+    """Each mutant applied to the current reference in its own folder under `scratch`: its module path,
+    or the sentence saying why it does not apply."""
+    out: dict[str, Path | str] = {}
+    for mutant in find_mutants(course, ex):
+        try:
+            out[mutant.name] = write_mutant(mutant, course.path(ex.solution), Path(tempfile.mkdtemp(dir=scratch)))
+        except MutantError as exc:
+            out[mutant.name] = exc.message
+    return out
 
 
 def api_names(stub: Path) -> list[str]:
@@ -84,8 +80,9 @@ def _jobs_for(course: Course, ex: Exercise, seeds: int, scratch: Path) -> dict[s
     }
     for seed in range(1, seeds + 1):
         jobs[f"seed-{seed}"] = (root, ex.id, str(course.path(ex.solution)), "hidden", seed)
-    for mutant in find_mutants(course, ex):
-        jobs[f"mutant-{mutant.name}"] = (root, ex.id, str(mutant.path), "hidden", 0)
+    for name, module in materialise_mutants(course, ex, scratch).items():
+        # a mutant that does not apply has no job; check_mutants reports it from the message kept here
+        jobs[f"mutant-{name}"] = (root, ex.id, str(module), "hidden", 0) if isinstance(module, Path) else module
     return jobs
 
 
@@ -144,13 +141,16 @@ def check_coverage(course, ex, results) -> list[Record]:
 def check_mutants(course, ex, results) -> list[Record]:
     out = []
     for m in find_mutants(course, ex):
-        r = results[f"mutant-{m.name}"]
+        r = results.get(f"mutant-{m.name}")
+        if not isinstance(r, Result):
+            out.append(Record(ex.id, f"mutant {m.name} caught", False, r or m.problem or "not graded"))
+            continue
         lost = _lost_targets(r)
         hit = sorted(lost & set(m.targets))
         ok = bool(m.targets) and bool(hit) and r.score < r.max_score
         on_target = sum(t.max_points - t.points for t in r.tests if t.target in hit)
         detail = (f"lost {on_target:g} pts on {', '.join(hit)} ({r.max_score - r.score:g} in all)" if ok else
-                  ("no '# MUTANT: ... | targets: ...' header" if not m.targets else
+                  ("no '# targets: ...' header line" if not m.targets else
                    f"not caught on {', '.join(m.targets)} (lost on: {', '.join(sorted(lost)) or 'nothing'})"))
         out.append(Record(ex.id, f"mutant {m.name} caught", ok, detail))
     return out
@@ -172,8 +172,11 @@ def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2,
 
 def _grade_all(course, exercises, jobs, seeds, scratch, progress) -> dict[str, dict[str, Result]]:
     plan = {(ex.id, key): args for ex in exercises for key, args in _jobs_for(course, ex, seeds, scratch).items()}
+    results: dict[str, dict[str, Result | str]] = {ex.id: {} for ex in exercises}
+    for (ex_id, key), args in list(plan.items()):
+        if isinstance(args, str):  # not gradable (a mutant that does not apply): keep the reason
+            results[ex_id][key] = plan.pop((ex_id, key))
     progress(f"validate: {len(plan)} gradings on {jobs} processes")
-    results: dict[str, dict[str, Result]] = {ex.id: {} for ex in exercises}
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         futures = {k: pool.submit(grade_task, *args) for k, args in plan.items()}
