@@ -304,15 +304,15 @@ def rebase_mutant(mutant: Mutant, reference: str) -> Rebase:
         found = _relocate(hunk, ref)
         if isinstance(found, str):
             return Rebase(mutant, "hand edit", found)
-        placed.append(found)
+        placed.append((*found, hunk))
     placed.sort(key=lambda item: item[0])
     out, pos = [], 0
-    for start, hunk in placed:
+    for start, moved, hunk in placed:
         if start < pos:
             return Rebase(mutant, "hand edit", f"hunk {hunk.header} now overlaps another hunk")
-        out += ref[pos:start] + hunk.new
-        pos = start + len(hunk.old)
+        out += ref[pos:start] + moved.new
+        pos = start + len(moved.old)
     edited = "".join(out + ref[pos:])
     text = mutant_text(mutant, reference, edited)
-    moved = ", ".join(f"{h.header} -> line {s + 1}" for (s, h) in placed)
-    return Rebase(mutant, "rebased", moved, text)
+    where = ", ".join(f"hunk {hunk.header} found at line {start + 1}" for start, _, hunk in placed)
+    return Rebase(mutant, "rebased", where, text)
