@@ -45,7 +45,7 @@ def test_parse_reads_header_and_hunks():
 
 
 def test_parse_without_optional_lines():
-    text = "# bug: b\n# targets: a, B.c\n@@ -10 +10 @@\n-line 10\n+line TEN\n"
+    text = "# bug: b\n# targets: a, B.c\n\n@@ -10 +10 @@\n-line 10\n+line TEN\n"
     m = parse_mutant(text, "m.diff")
     assert m.targets == ("a", "B.c") and m.caught_by == () and m.diagnosis is None
     assert apply_hunks(m, REFERENCE) == BUGGY
@@ -174,6 +174,7 @@ def test_cli_new_show_list_rebase(tmp_path, runner, monkeypatch):
     assert diff.startswith("# bug: relu clips at 1\n# targets: relu\n--- a/activations.py\n")
     assert len(diff.splitlines()) < 15
     assert runner.invoke(main, args).exit_code == 2  # exists: needs --force
+    assert runner.invoke(main, args[:3] + ["Bad Name"] + args[4:]).exit_code == 2
     unknown = runner.invoke(main, args[:-1] + ["relu, nope"] + ["--force"])
     assert unknown.exit_code == 2 and "unknown target(s) nope" in unknown.output
     shown = runner.invoke(main, ["mutant", "show", "exercise2", "relu_floor_one"])

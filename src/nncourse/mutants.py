@@ -96,6 +96,8 @@ def parse_mutant(text: str, path: Path | str) -> Mutant:
                               f"(expected '# <key>: <text>' with key one of {', '.join(HEADER_KEYS)}).")
         head[match["key"]] = match["value"]
         i += 1
+    while i < len(lines) and not lines[i].strip():  # blank lines between header and diff
+        i += 1
     module = ""
     if i < len(lines) and lines[i].startswith("--- "):
         if i + 1 >= len(lines) or not lines[i + 1].startswith("+++ "):

@@ -1,6 +1,7 @@
 """Authoring commands: `nncourse mutant new|show|list|rebase` (mutants as small diffs)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -55,8 +56,9 @@ def new(ctx, exercise, name, edited, bug, targets, caught_by, diagnosis, force):
     from nncourse.validate import api_names
     course = load(ctx)
     ex = course.exercise(exercise)
-    if not name.replace("_", "a").isalnum():
-        raise UsageError(f"mutant name {name!r} must be letters, digits and underscores.")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise UsageError(f"mutant name {name!r} must be lowercase letters, digits and underscores "
+                         "(it says the bug: sigmoid_naive, adam_no_bias_correction).")
     wanted = [t.strip() for t in targets.split(",") if t.strip()]
     known = set(api_names(course.path(ex.stub)))
     unknown = [t for t in wanted if t not in known]
