@@ -17,7 +17,7 @@ from typing import Callable
 
 from nncourse.course import Course, Exercise
 from nncourse.grading.batch import grade_task
-from nncourse.nomath import FLAVORS, half_kept, no_math_source, owner
+from nncourse.nomath import FLAVORS, api_targets, half_kept, no_math_source, same_target
 from nncourse.result import Result, TestStatus
 
 MUTANT_HEADER = re.compile(r"^#\s*MUTANT:\s*(?P<bug>.+?)\s*\|\s*targets?:\s*(?P<targets>.+?)\s*$")
@@ -52,16 +52,7 @@ def find_mutants(course: Course, ex: Exercise) -> list[Mutant]:
 
 def api_names(stub: Path) -> list[str]:
     """The public API of a stub: functions, classes (their constructors) and Class.method names."""
-    tree = ast.parse(stub.read_text(encoding="utf-8"))
-    names = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
-            names.append(node.name)
-        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            names.append(node.name)
-            names += [f"{node.name}.{m.name}" for m in node.body
-                      if isinstance(m, ast.FunctionDef) and not m.name.startswith("_")]
-    return names
+    return api_targets(stub)
 
 
 def do_nothing_module(stub: Path, folder: Path) -> Path:
@@ -157,9 +148,10 @@ def check_half_control(course, ex, results) -> list[Record]:
     """The reference right on every other top-level name earns exactly those names' points."""
     kept = half_kept(course.path(ex.stub))
     ref, r = results["reference"], results["half-control"]
-    want = sum(t.max_points for t in ref.tests if owner(t.target) in kept)
-    wrong = sorted({t.target for t in r.tests
-                    if (owner(t.target) in kept) != (t.points >= t.max_points > 0)})
+    def is_kept(target):
+        return any(same_target(target, k) for k in kept)
+    want = sum(t.max_points for t in ref.tests if is_kept(t.target))
+    wrong = sorted({t.target for t in r.tests if is_kept(t.target) != (t.points >= t.max_points > 0)})
     ok = r.status.value == "graded" and abs(r.score - want) < 1e-6
     return [Record(ex.id, "half control earns its half", ok,
                    f"{r.score:g} of the {want:g} pts of {', '.join(sorted(kept))}"
@@ -168,12 +160,11 @@ def check_half_control(course, ex, results) -> list[Record]:
 
 def on_target_share(mutant: Mutant, result: Result) -> float | None:
     """The share of a mutant's lost points that falls on its own targets (None when it lost nothing)."""
-    names = set(mutant.targets) | {t.removesuffix(".__init__") for t in mutant.targets}
     lost = [(t.target, t.max_points - t.points) for t in result.tests if t.points < t.max_points]
     total = sum(p for _, p in lost)
     if not total:
         return None
-    return sum(p for target, p in lost if target in names or target.removesuffix(".__init__") in names) / total
+    return sum(p for target, p in lost if any(same_target(target, m) for m in mutant.targets)) / total
 
 
 def check_on_target(course, ex, results) -> list[Record]:
