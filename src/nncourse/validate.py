@@ -152,7 +152,7 @@ def check_half_control(course, ex, results) -> list[Record]:
         return any(same_target(target, k) for k in kept)
     want = sum(t.max_points for t in ref.tests if is_kept(t.target))
     wrong = sorted({t.target for t in r.tests if is_kept(t.target) != (t.points >= t.max_points > 0)})
-    ok = r.status.value == "graded" and abs(r.score - want) < 1e-6
+    ok = r.status.value == "graded" and abs(r.score - want) < 1e-6 and not wrong
     return [Record(ex.id, "half control earns its half", ok,
                    f"{r.score:g} of the {want:g} pts of {', '.join(sorted(kept))}"
                    + (f"; off on {', '.join(wrong[:6])}" if wrong else ""))]
