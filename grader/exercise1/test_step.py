@@ -40,6 +40,7 @@ def test_step_is_zero_at_zero(student):
 def test_step_returns_int_array(student, rng):
     z = rng.normal(size=(3, 4))
     got = student.step(z)
+    assert_equal(_values(got, "step(z)"), (z > 0).astype(int), what="step(z)", inputs={"z": z}, hint=HINT_GT)
     assert_dtype_kind(got, "iu", what="step(z) dtype", inputs={"z": z},
                       hint="return integers, e.g. (z > 0).astype(int), not booleans or floats")
 
@@ -48,10 +49,16 @@ def test_step_returns_int_array(student, rng):
 @pytest.mark.points(1)
 def test_step_keeps_shape_including_scalar(student, rng):
     z = rng.normal(size=(2, 3, 4))
-    assert_shape(student.step(z), (2, 3, 4), what="step(z) shape", inputs={"z": z},
+    got = student.step(z)
+    assert_shape(got, (2, 3, 4), what="step(z) shape", inputs={"z": z},
                  hint="work elementwise; do not flatten or reshape")
-    assert_shape(student.step(2.5), (), what="step(2.5) shape", inputs={"z": 2.5},
-                 hint="a scalar input gives a 0-d result (np.asarray(z) keeps the shape)")
+    assert_equal(_values(got, "step(z)"), (z > 0).astype(int), what="step(z)", inputs={"z": z}, hint=HINT_GT)
+    for scalar, want in ((2.5, 1), (-1.5, 0)):
+        got = student.step(scalar)
+        assert_shape(got, (), what=f"step({scalar}) shape", inputs={"z": scalar},
+                     hint="a scalar input gives a 0-d result (np.asarray(z) keeps the shape)")
+        assert_equal(_values(got, f"step({scalar})"), np.array(want), what=f"step({scalar})",
+                     inputs={"z": scalar}, hint=HINT_GT)
 
 
 @pytest.mark.target("step")

@@ -48,6 +48,11 @@ def test_update_correct_sample_changes_nothing(student):
     _check_state(p, W0, B0, "update(x, y=1) on a sample already predicted 1", x)
     assert_equal(float(as_array(err, what="update(x, y)")), 0.0, what="update(x, y) return value",
                  inputs={"x": x}, hint="a correctly classified sample has error 0")
+    # the same perceptron must still learn from a mistake: "never change anything" is not the rule
+    err = p.update(x, 0)
+    _check_state(p, W0 - 0.1 * x, B0 - 0.1, "then update(x, y=0) on the same sample (lr 0.1)", x)
+    assert_equal(float(as_array(err, what="update(x, y)")), -1.0, what="update(x, y=0) return value",
+                 inputs={"x": x}, hint="error = y - predict(x) = 0 - 1")
 
 
 @pytest.mark.target("Perceptron.update")
@@ -67,9 +72,14 @@ def test_update_returns_signed_error(student):
 @pytest.mark.points(1)
 def test_update_returns_an_int(student):
     x = np.array([-1.0, 2.0, -0.5])  # predicts 0
-    err = _perceptron(student).update(x, 1)
-    assert_dtype_kind(err, "iu", what="update(x, y) return type", inputs={"x": x},
-                      hint="y and predict(x) are ints, so is their difference; int(error) is safe")
+    for sample, y, want in ((x, 1, 1), (-x, 0, -1)):
+        p = _perceptron(student)
+        err = p.update(sample, y)
+        assert_equal(float(as_array(err, what="update(x, y)")), float(want), what=f"update(x, y={y}) return value",
+                     inputs={"x": sample}, hint="error = y - predict(x)")
+        _check_state(p, W0 + 0.1 * want * sample, B0 + 0.1 * want, f"update(x, y={y}) (lr 0.1)", sample)
+        assert_dtype_kind(err, "iu", what="update(x, y) return type", inputs={"x": sample},
+                          hint="y and predict(x) are ints, so is their difference; int(error) is safe")
 
 
 @pytest.mark.target("Perceptron.update")
@@ -90,7 +100,10 @@ def test_update_accepts_list_and_float32(student):
 def test_update_does_not_modify_x(student):
     x = np.array([-1.0, 2.0, -0.5])  # predicts 0, so the weights change
     x_remote = student.put(x.copy())
-    error = _perceptron(student).update(x_remote, 1)
-    as_array(error, what="update(x, y)")  # an update that computes nothing proves nothing here
+    p = _perceptron(student)
+    error = p.update(x_remote, 1)
+    assert_equal(float(as_array(error, what="update(x, y)")), 1.0, what="update(x, y=1) return value",
+                 inputs={"x": x}, hint="error = y - predict(x) = 1 - 0")
+    _check_state(p, W0 + 0.1 * x, B0 + 0.1, "update(x, y=1) on a sample predicted 0 (lr 0.1)", x)
     assert_close(x_remote.value(), x, what="x after update(x, y)", inputs={"x": x},
                  hint="never change x in place (x *= ...); compute learning_rate * error * x as a new array")

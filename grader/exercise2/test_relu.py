@@ -57,14 +57,14 @@ def test_relu_float32_input(student, reference):
 
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
-def test_relu_keeps_input_unchanged(student, rng):
-    check_input_unchanged(student, "relu", rng)
+def test_relu_keeps_input_unchanged(student, rng, reference):
+    check_input_unchanged(student, reference, "relu", rng)
 
 
 @pytest.mark.target("relu")
 @pytest.mark.points(1)
-def test_relu_keeps_shape_of_3d_input(student, rng):
-    check_3d_shape(student, "relu", rng)
+def test_relu_keeps_shape_of_3d_input(student, rng, reference):
+    check_3d_shape(student, reference, "relu", rng)
 
 
 # --- relu_grad ----------------------------------------------------------------------------
@@ -114,14 +114,14 @@ def test_relu_grad_float32_input(student, reference):
 
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
-def test_relu_grad_keeps_input_unchanged(student, rng):
-    check_input_unchanged(student, "relu_grad", rng)
+def test_relu_grad_keeps_input_unchanged(student, rng, reference):
+    check_input_unchanged(student, reference, "relu_grad", rng)
 
 
 @pytest.mark.target("relu_grad")
 @pytest.mark.points(1)
-def test_relu_grad_keeps_shape_of_3d_input(student, rng):
-    check_3d_shape(student, "relu_grad", rng)
+def test_relu_grad_keeps_shape_of_3d_input(student, rng, reference):
+    check_3d_shape(student, reference, "relu_grad", rng)
 
 
 # --- leaky_relu ---------------------------------------------------------------------------
@@ -163,14 +163,14 @@ def test_leaky_relu_float32_input(student, reference):
 
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
-def test_leaky_relu_keeps_input_unchanged(student, rng):
-    check_input_unchanged(student, "leaky_relu", rng)
+def test_leaky_relu_keeps_input_unchanged(student, rng, reference):
+    check_input_unchanged(student, reference, "leaky_relu", rng)
 
 
 @pytest.mark.target("leaky_relu")
 @pytest.mark.points(1)
-def test_leaky_relu_keeps_shape_of_3d_input(student, rng):
-    check_3d_shape(student, "leaky_relu", rng)
+def test_leaky_relu_keeps_shape_of_3d_input(student, rng, reference):
+    check_3d_shape(student, reference, "leaky_relu", rng)
 
 
 # --- leaky_relu_grad ----------------------------------------------------------------------
@@ -222,11 +222,11 @@ def test_leaky_relu_grad_float32_input(student, reference):
 
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
-def test_leaky_relu_grad_keeps_input_unchanged(student, rng):
-    check_input_unchanged(student, "leaky_relu_grad", rng)
+def test_leaky_relu_grad_keeps_input_unchanged(student, rng, reference):
+    check_input_unchanged(student, reference, "leaky_relu_grad", rng)
 
 
 @pytest.mark.target("leaky_relu_grad")
 @pytest.mark.points(1)
-def test_leaky_relu_grad_keeps_shape_of_3d_input(student, rng):
-    check_3d_shape(student, "leaky_relu_grad", rng)
+def test_leaky_relu_grad_keeps_shape_of_3d_input(student, rng, reference):
+    check_3d_shape(student, reference, "leaky_relu_grad", rng)

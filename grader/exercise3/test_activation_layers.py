@@ -51,7 +51,9 @@ def test_relu_forward_values(student):
 def test_relu_forward_does_not_modify_input(student):
     x = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -1.0]])
     X = student.put(x.copy())
-    forward_with_cache(student.relu_forward, X, what="relu_forward(x)")
+    out, _ = forward_with_cache(student.relu_forward, X, what="relu_forward(x)")
+    assert_close(out, np.maximum(x, 0.0), what="relu_forward(x) out", inputs={"x": x},
+                 hint="out = np.maximum(x, 0), same shape as x")
     assert_close(X.value(), x, what="relu_forward(x): x after the call", inputs={"x": x},
                  hint="relu_forward changed its input x; " + HINT_INPLACE)
 
@@ -83,7 +85,9 @@ def test_relu_backward_does_not_modify_dout(student):
     dout = np.array([[1.0, 2.0], [3.0, 4.0]])
     _, cache = forward_with_cache(student.relu_forward, x, what="relu_forward(x)")
     D = student.put(dout.copy())
-    student.relu_backward(D, cache)
+    dx = student.relu_backward(D, cache)
+    assert_close(dx, np.where(x > 0, dout, 0.0), what="relu_backward(dout, cache)", inputs={"x": x, "dout": dout},
+                 hint="dx = dout where x > 0, and 0 elsewhere")
     assert_close(D.value(), dout, what="relu_backward(dout, cache): dout after the call",
                  inputs={"x": x, "dout": dout},
                  hint="relu_backward changed the upstream gradient dout (dx = dout; dx[...] = 0 "

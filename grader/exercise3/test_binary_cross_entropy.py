@@ -37,6 +37,7 @@ def test_binary_cross_entropy_column_probabilities(student):
 @pytest.mark.points(1)
 def test_binary_cross_entropy_is_a_mean(student):
     once = student.binary_cross_entropy(P, Y)
+    assert_close(once, bce(P, Y), what="binary_cross_entropy(p, y)", inputs={"p": P, "y": Y}, hint=HINT_FORMULA)
     thrice = student.binary_cross_entropy(np.tile(P, 3), np.tile(Y, 3))
     assert_close(thrice, once, what="binary_cross_entropy of the batch repeated 3 times vs once",
                  inputs={"p": P, "y": Y}, hint="a mean over the samples, not a sum: repeating the batch "
@@ -46,6 +47,12 @@ def test_binary_cross_entropy_is_a_mean(student):
 @pytest.mark.target("binary_cross_entropy")
 @pytest.mark.points(2)
 def test_binary_cross_entropy_finite_at_0_and_1(student):
+    # exact 0 and 1 where they are right: a clipped log costs at most ~eps there, so the value is exact
+    p, y = np.array([0.0, 1.0, 0.3, 0.8]), np.array([0, 1, 1, 0])
+    want = -(np.log(0.3) + np.log(0.2)) / 4
+    call_without_warnings(student.binary_cross_entropy, p, y, want=want, atol=1e-6,
+                          what="binary_cross_entropy(p, y) with p exactly 0 and 1", inputs={"p": p, "y": y},
+                          hint="log(0) = -inf and 0 * -inf = nan: clip p to [eps, 1 - eps] first")
     p, y = np.array([0.0, 1.0, 0.0, 1.0]), np.array([0, 1, 1, 0])
     got = call_without_warnings(student.binary_cross_entropy, p, y, what="binary_cross_entropy(p, y)",
                                 inputs={"p": p, "y": y}, hint="log(0) = -inf: clip p to [eps, 1 - eps] first")
@@ -61,6 +68,8 @@ def test_binary_cross_entropy_finite_at_0_and_1(student):
 @pytest.mark.target("binary_cross_entropy")
 @pytest.mark.points(1)
 def test_binary_cross_entropy_confident_and_right_is_zero(student):
+    assert_close(student.binary_cross_entropy(P, Y), bce(P, Y), what="binary_cross_entropy(p, y)",
+                 inputs={"p": P, "y": Y}, hint=HINT_FORMULA)
     p, y = np.array([0.0, 1.0, 1.0, 0.0]), np.array([0, 1, 1, 0])
     got = student.binary_cross_entropy(p, y)
     # a clipping eps up to 1e-7 (Keras's) costs at most ~1e-7 per sample here

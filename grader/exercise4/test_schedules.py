@@ -17,6 +17,9 @@ def _check_float_scalar(got, want, what, hint):
 def test_exponential_decay_returns_lr0_at_t_0(student):
     assert_close(student.exponential_decay(0.1, 0.9, 0), 0.1, what="exponential_decay(0.1, 0.9, 0)",
                  hint="t is 0-based: lr0 * decay_rate**0 = lr0 (not decay_rate**(t + 1))")
+    # and the decay has started one step later: "return lr0" is not a schedule
+    assert_close(student.exponential_decay(0.1, 0.9, 1), 0.09, what="exponential_decay(0.1, 0.9, 1)",
+                 hint="t is 0-based: lr0 * decay_rate**t")
 
 
 @pytest.mark.target("exponential_decay")
@@ -41,6 +44,9 @@ def test_exponential_decay_returns_float_for_numpy_int_t(student):
 def test_step_decay_returns_lr0_at_t_0(student):
     assert_close(student.step_decay(0.1, 0.5, 10, 0), 0.1, what="step_decay(0.1, 0.5, 10, 0)",
                  hint="at t = 0 the rate is lr0 * factor**0 = lr0")
+    # and the first drop comes at t = step_size: "return lr0" is not a schedule
+    assert_close(student.step_decay(0.1, 0.5, 10, 10), 0.05, what="step_decay(0.1, 0.5, 10, 10)",
+                 hint="factor**(t // step_size)")
 
 
 @pytest.mark.target("step_decay")
@@ -66,6 +72,9 @@ def test_step_decay_returns_float_for_numpy_int_arguments(student):
 def test_inverse_time_decay_returns_lr0_at_t_0(student):
     assert_close(student.inverse_time_decay(0.1, 0.5, 0), 0.1, what="inverse_time_decay(0.1, 0.5, 0)",
                  hint="at t = 0: lr0 / (1 + decay_rate * 0) = lr0")
+    # and it has decayed one step later: "return lr0" is not a schedule
+    assert_close(student.inverse_time_decay(0.1, 0.5, 1), 0.1 / 1.5, what="inverse_time_decay(0.1, 0.5, 1)",
+                 hint="lr0 / (1 + decay_rate * t)")
 
 
 @pytest.mark.target("inverse_time_decay")

@@ -22,8 +22,33 @@ def hoeffding(n, value_range):
     return value_range * math.sqrt(math.log(2 / FAIL_PROB) / (2 * n))
 
 
+def check_draw(x, p, out, mask, what):
+    """A valid inverted-dropout result for x: the right values of a random draw.
+
+    mask holds only 0 and 1/(1-p) (both, when p > 0 and there are enough units),
+    its keep rate is 1 - p within Hoeffding's bound, and out = x * mask.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out, mask = as_array(out, what=f"{what} out"), as_array(mask, what=f"{what} mask")
+    assert_shape(mask, x.shape, what=f"{what} mask", inputs={"x": x},
+                 hint="one mask entry per element of x: rng.random(x.shape)")
+    scale = 1.0 / (1.0 - p)
+    is_zero, is_scale = mask == 0, np.isclose(mask, scale, rtol=1e-6, atol=0)  # a float32 mask is fine
+    # both values must appear when a correct draw misses one of them with probability < 1e-9
+    both = (is_zero.any() and is_scale.any()) if (1 - p) ** mask.size + p ** mask.size < 1e-9 else True
+    assert_true(bool(np.all(is_zero | is_scale)) and both,
+                f"{what}: mask values for p = {p}: expected only 0 and 1/(1-p) = {scale:.6g}"
+                f"{' (both present)' if p > 0 else ''}, got values {np.unique(mask)[:6]}. Hint: {HINT_DRAW}")
+    rate, bound = float(np.mean(is_scale)), hoeffding(mask.size, 1.0)
+    assert_true(abs(rate - (1 - p)) <= bound,
+                f"{what}: fraction of kept units for x {x.shape}, p = {p}: expected {1 - p:.3f} +- {bound:.4f}, "
+                f"got {rate:.4f}. Hint: p is the DROP probability; a unit is kept with probability 1 - p")
+    assert_close(out, x * mask, what=f"{what} out compared with x * mask", inputs={"x": x, "p": p},
+                 hint="mask must be exactly the array x was multiplied by: out = x * mask")
+
+
 def forward(student, x, p, seed, what="dropout_forward(x, p, rng=...)"):
-    """(out, mask) as float arrays; fails unless the call returns a pair.
+    """(out, mask) as float arrays, checked to be a valid draw (check_draw); fails unless the call returns a pair.
 
     The worker-side generator is seeded with (seed, 5): a stream independent of
     the `rng` fixture's, which draws x from default_rng(seed).
@@ -36,13 +61,14 @@ def forward(student, x, p, seed, what="dropout_forward(x, p, rng=...)"):
     if mask is None:
         fail(what, "mask is None in training mode", {"p": p}, "",
              "mask is None only when training is False")
+    check_draw(x, p, out, mask, what)
     return as_array(out, what=f"{what} out"), as_array(mask, what=f"{what} mask")
 
 
 @pytest.mark.target("dropout_forward")
 @pytest.mark.points(1)
 def test_dropout_forward_shapes(student, rng, seed):
-    x = rng.normal(size=(6, 5))
+    x = rng.normal(size=(10, 6))
     out, mask = forward(student, x, 0.5, seed)
     assert_shape(out, x.shape, what="dropout_forward out", inputs={"x": x},
                  hint="out has the shape of x")
@@ -103,14 +129,15 @@ def test_dropout_forward_expected_value_is_x(student, rng, seed):
 @pytest.mark.points(1)
 def test_dropout_forward_p_zero_keeps_everything(student, rng, seed):
     x = rng.normal(size=(20, 7))
-    out, _ = forward(student, x, 0.0, seed)
+    out, mask = forward(student, x, 0.0, seed)
     assert_close(out, x, what="dropout_forward(x, p=0.0) out", inputs={"x": x},
                  hint="with p = 0 every unit is kept (probability 1) and scaled by 1 / (1 - 0) = 1")
+    forward(student, x, P, seed)  # and the same x with p > 0 is really dropped: "return x" is not dropout
 
 
 @pytest.mark.target("dropout_forward")
 @pytest.mark.points(1)
-def test_dropout_forward_eval_mode_returns_x(student, rng):
+def test_dropout_forward_eval_mode_returns_x(student, rng, seed):
     x = rng.normal(size=(8, 5))
     got = student.dropout_forward(x, P, training=False)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
@@ -118,15 +145,19 @@ def test_dropout_forward_eval_mode_returns_x(student, rng):
              f"expected a pair (out, None), got {type(got).__name__}", "return out, mask")
     assert_close(got[0], x, what="dropout_forward(x, p, training=False) out", inputs={"x": x, "p": P},
                  hint="in evaluation mode inverted dropout is the identity: no drop, no scaling")
+    forward(student, x, P, seed)  # training mode on the same x drops units: "return x" is not dropout
 
 
 @pytest.mark.target("dropout_forward")
 @pytest.mark.points(1)
-def test_dropout_forward_eval_mode_mask_is_none(student, rng):
+def test_dropout_forward_eval_mode_mask_is_none(student, rng, seed):
     x = rng.normal(size=(8, 5))
+    forward(student, x, P, seed)  # training mode gives a valid mask first
     got = student.dropout_forward(x, P, training=False)
     assert_true(isinstance(got, (tuple, list)) and len(got) == 2,
                 f"dropout_forward(x, p, training=False): expected a pair (out, mask), got {type(got).__name__}")
+    assert_close(got[0], x, what="dropout_forward(x, p, training=False) out", inputs={"x": x, "p": P},
+                 hint="in evaluation mode inverted dropout is the identity: no drop, no scaling")
     mask = got[1]
     assert_true(mask is None,
                 f"dropout_forward(x, p, training=False): mask: expected None, got {type(mask).__name__}. "
@@ -160,8 +191,11 @@ def test_dropout_forward_different_seeds_differ(student, rng, seed):
 def test_dropout_forward_without_rng(student):
     x = np.ones((40, 50))
     got = student.dropout_forward(x, 0.5)
-    mask = as_array(got[1] if isinstance(got, (tuple, list)) and len(got) == 2 else got,
-                    what="dropout_forward(x, 0.5) mask")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail("dropout_forward(x, 0.5)", "wrong return value", None,
+             f"expected a pair (out, mask), got {type(got).__name__}", "return out, mask")
+    check_draw(x, 0.5, got[0], got[1], "dropout_forward(x, 0.5) with rng=None")
+    mask = as_array(got[1], what="dropout_forward(x, 0.5) mask")
     assert_true(mask.shape == x.shape and np.all((mask == 0) | np.isclose(mask, 2.0, rtol=1e-6, atol=0)),
                 f"dropout_forward(x, 0.5) with rng=None: expected a mask of shape {x.shape} with values "
                 f"0 and 2, got shape {mask.shape}, values {np.unique(mask)[:6]}. Hint: when rng is None, "
@@ -188,7 +222,7 @@ def test_dropout_forward_units_are_independent(student, seed):
 @pytest.mark.target("dropout_forward")
 @pytest.mark.points(1)
 def test_dropout_forward_list_input(student, seed):
-    x = [[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]]
+    x = np.round(np.random.default_rng(seed).normal(size=(6, 10)), 3).tolist()
     out, mask = forward(student, x, 0.5, seed, what="dropout_forward(list x, p)")
     assert_close(out, np.asarray(x) * mask, what="dropout_forward(list x, p) out", inputs={"x": x},
                  hint="convert the input with np.asarray(x)")
@@ -198,7 +232,11 @@ def test_dropout_forward_list_input(student, seed):
 @pytest.mark.points(1)
 def test_dropout_forward_does_not_modify_x(student, rng, seed):
     x = rng.normal(size=(10, 6))
-    _, args_after, _ = inputs_after(student.dropout_forward, x, 0.5, rng=student.make_rng([seed, 5]))
+    got, args_after, _ = inputs_after(student.dropout_forward, x, 0.5, rng=student.make_rng([seed, 5]))
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail("dropout_forward(x, 0.5)", "wrong return value", None,
+             f"expected a pair (out, mask), got {type(got).__name__}", "return out, mask")
+    check_draw(x, 0.5, got[0], got[1], "dropout_forward(x, 0.5, rng=...)")
     # unchanged means bit for bit: no tolerance
     assert_close(args_after[0], x, rtol=0, atol=0, what="dropout_forward(x, p): x after the call", inputs={"x": x},
                  hint="out = x * mask builds a new array; x *= mask overwrites the caller's x")
@@ -221,6 +259,9 @@ def test_dropout_backward_mask_none_returns_dout(student, rng):
     got = student.dropout_backward(dout, None)
     assert_close(got, dout, what="dropout_backward(dout, None)", inputs={"dout": dout},
                  hint="mask None means evaluation mode, where out = x: dx = dout")
+    mask = (rng.random(size=(5, 4)) < 0.6) / 0.6  # and a real mask is applied: "return dout" is not the rule
+    assert_close(student.dropout_backward(dout, mask), dout * mask, what="dropout_backward(dout, mask)",
+                 inputs={"dout": dout, "mask": mask}, hint="dx = dout * mask")
 
 
 @pytest.mark.target("dropout_backward")
@@ -228,7 +269,9 @@ def test_dropout_backward_mask_none_returns_dout(student, rng):
 def test_dropout_backward_does_not_modify_inputs(student, rng):
     dout = rng.normal(size=(7, 6))
     mask = (rng.random(size=(7, 6)) < 0.5) / 0.5
-    _, args_after, _ = inputs_after(student.dropout_backward, dout, mask)
+    got, args_after, _ = inputs_after(student.dropout_backward, dout, mask)
+    assert_close(got, dout * mask, what="dropout_backward(dout, mask)", inputs={"dout": dout, "mask": mask},
+                 hint="dx = dout * mask")
     # unchanged means bit for bit: no tolerance
     assert_close(args_after[0], dout, rtol=0, atol=0, what="dropout_backward(dout, mask): dout after the call",
                  inputs={"dout": dout}, hint="return dout * mask; dout *= mask overwrites the caller's array")

@@ -39,8 +39,12 @@ def expect_steps(student, losses, want, what, **kwargs):
 @pytest.mark.target("EarlyStopping.step")
 @pytest.mark.points(1)
 def test_early_stopping_step_returns_bool(student):
-    stopper = student.EarlyStopping(patience=1)
-    run_steps(stopper, [1.0, 2.0])
+    # bools with the right values: no constant answer is right on this sequence
+    expect_steps(student, [1.0, 0.5, 2.0], [False, False, True], "EarlyStopping(patience=1).step results",
+                 patience=1)
+    losses = [1.0, 0.5, 0.75, 0.25, 0.5, 0.625, 0.125, 0.25, 0.0625, 0.5, 0.75]
+    expect_steps(student, losses, [False] * 5 + [True] + [False] * 4 + [True],
+                 "EarlyStopping(patience=2).step results", patience=2)
 
 
 @pytest.mark.target("EarlyStopping.step")

@@ -44,6 +44,18 @@ def grad_dict(got, params, what):
     return got
 
 
+def right_values(got, reference, name, params, lam):
+    """The student's penalty or gradient dict equals the reference's on these params (checked first)."""
+    want = getattr(reference, name)(params, lam)
+    what = f"{name}(params, lam)"
+    if isinstance(want, dict):
+        grad_dict(got, params, what)
+        for key in want:
+            assert_close(got[key], want[key], what=f"{what}[{key!r}]", inputs={key: params[key], "lam": lam})
+    else:
+        assert_close(as_array(got, what=what), want, what=what, inputs={"params": params, "lam": lam})
+
+
 @pytest.mark.target("l2_penalty")
 @pytest.mark.points(2)
 def test_l2_penalty_matches_formula(student, reference, rng):
@@ -66,11 +78,12 @@ def test_l2_penalty_has_half_factor(student):
 @pytest.mark.target("l2_penalty")
 @pytest.mark.points(1)
 def test_l2_penalty_skips_biases(student, rng):
-    params = {"W1": np.zeros((3, 2)), "b1": rng.normal(size=2) + 3.0,
-              "W2": np.zeros((2, 1)), "b2": np.array([-5.0])}
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2) + 3.0,
+              "W2": rng.normal(size=(2, 1)), "b2": np.array([-5.0])}
     got = student.l2_penalty(params, LAM)
-    assert_close(as_array(got, what="l2_penalty(params, lam)"), 0.0,
-                 what="l2_penalty with zero weights and nonzero biases", inputs={"params": params},
+    assert_close(as_array(got, what="l2_penalty(params, lam)"), 0.5 * LAM * (np.sum(params["W1"] ** 2)
+                                                                          + np.sum(params["W2"] ** 2)),
+                 what="l2_penalty with large biases", inputs={"params": params},
                  hint="biases (keys starting with 'b') are never penalised")
 
 
@@ -88,9 +101,10 @@ def test_l2_penalty_sums_every_weight_key(student, reference, rng):
 
 @pytest.mark.target("l2_penalty")
 @pytest.mark.points(1)
-def test_l2_penalty_returns_float(student, rng):
+def test_l2_penalty_returns_float(student, reference, rng):
     params = make_params(rng)
     got = student.l2_penalty(params, LAM)
+    right_values(got, reference, "l2_penalty", params, LAM)
     assert_true(isinstance(got, (float, np.floating)),
                 f"l2_penalty(params, lam): wrong return type: expected a float, got {type(got).__name__}"
                 f"{' of shape ' + str(np.shape(got)) if isinstance(got, np.ndarray) else ''}. "
@@ -99,9 +113,10 @@ def test_l2_penalty_returns_float(student, rng):
 
 @pytest.mark.target("l2_penalty")
 @pytest.mark.points(1)
-def test_l2_penalty_does_not_modify_params(student, rng):
+def test_l2_penalty_does_not_modify_params(student, reference, rng):
     params = make_params(rng)
-    _, args_after, _ = inputs_after(student.l2_penalty, params, LAM)
+    got, args_after, _ = inputs_after(student.l2_penalty, params, LAM)
+    right_values(got, reference, "l2_penalty", params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l2_penalty(params, lam): params[{key!r}] after the call",
@@ -110,9 +125,9 @@ def test_l2_penalty_does_not_modify_params(student, rng):
 
 @pytest.mark.target("l2_grad")
 @pytest.mark.points(1)
-def test_l2_grad_keys_and_shapes(student, rng):
+def test_l2_grad_keys_and_shapes(student, reference, rng):
     params = make_params(rng, sizes=(4, 3, 3, 2))
-    grad_dict(student.l2_grad(params, LAM), params, "l2_grad(params, lam)")
+    right_values(student.l2_grad(params, LAM), reference, "l2_grad", params, LAM)
 
 
 @pytest.mark.target("l2_grad")
@@ -129,9 +144,10 @@ def test_l2_grad_matches_numeric_grad(student, reference, rng):
 
 @pytest.mark.target("l2_grad")
 @pytest.mark.points(1)
-def test_l2_grad_zero_for_biases(student, rng):
+def test_l2_grad_zero_for_biases(student, reference, rng):
     params = make_params(rng)
     got = grad_dict(student.l2_grad(params, LAM), params, "l2_grad(params, lam)")
+    right_values(got, reference, "l2_grad", params, LAM)
     for key in ("b1", "b2"):
         assert_close(got[key], np.zeros_like(params[key]), what=f"l2_grad(params, lam)[{key!r}]",
                      inputs={key: params[key]}, hint="biases are not penalised: their gradient is zeros")
@@ -151,9 +167,10 @@ def test_l2_grad_float32_params(student, reference, rng):
 
 @pytest.mark.target("l2_grad")
 @pytest.mark.points(1)
-def test_l2_grad_does_not_modify_params(student, rng):
+def test_l2_grad_does_not_modify_params(student, reference, rng):
     params = make_params(rng)
-    _, args_after, _ = inputs_after(student.l2_grad, params, LAM)
+    got, args_after, _ = inputs_after(student.l2_grad, params, LAM)
+    right_values(got, reference, "l2_grad", params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l2_grad(params, lam): params[{key!r}] after the call",
@@ -173,11 +190,12 @@ def test_l1_penalty_matches_formula(student, reference, rng):
 @pytest.mark.target("l1_penalty")
 @pytest.mark.points(1)
 def test_l1_penalty_skips_biases(student, rng):
-    params = {"W1": np.zeros((3, 2)), "b1": rng.normal(size=2) + 3.0,
-              "W2": np.zeros((2, 1)), "b2": np.array([-5.0])}
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2) + 3.0,
+              "W2": rng.normal(size=(2, 1)), "b2": np.array([-5.0])}
     got = student.l1_penalty(params, LAM)
-    assert_close(as_array(got, what="l1_penalty(params, lam)"), 0.0,
-                 what="l1_penalty with zero weights and nonzero biases", inputs={"params": params},
+    assert_close(as_array(got, what="l1_penalty(params, lam)"), LAM * (np.sum(np.abs(params["W1"]))
+                                                                    + np.sum(np.abs(params["W2"]))),
+                 what="l1_penalty with large biases", inputs={"params": params},
                  hint="biases (keys starting with 'b') are never penalised")
 
 
@@ -195,9 +213,10 @@ def test_l1_penalty_sums_every_weight_key(student, reference, rng):
 
 @pytest.mark.target("l1_penalty")
 @pytest.mark.points(1)
-def test_l1_penalty_returns_float(student, rng):
+def test_l1_penalty_returns_float(student, reference, rng):
     params = make_params_away_from_zero(rng)
     got = student.l1_penalty(params, LAM)
+    right_values(got, reference, "l1_penalty", params, LAM)
     assert_true(isinstance(got, (float, np.floating)),
                 f"l1_penalty(params, lam): wrong return type: expected a float, got {type(got).__name__}"
                 f"{' of shape ' + str(np.shape(got)) if isinstance(got, np.ndarray) else ''}. "
@@ -206,9 +225,10 @@ def test_l1_penalty_returns_float(student, rng):
 
 @pytest.mark.target("l1_penalty")
 @pytest.mark.points(1)
-def test_l1_penalty_does_not_modify_params(student, rng):
+def test_l1_penalty_does_not_modify_params(student, reference, rng):
     params = make_params_away_from_zero(rng)
-    _, args_after, _ = inputs_after(student.l1_penalty, params, LAM)
+    got, args_after, _ = inputs_after(student.l1_penalty, params, LAM)
+    right_values(got, reference, "l1_penalty", params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l1_penalty(params, lam): params[{key!r}] after the call",
@@ -217,9 +237,9 @@ def test_l1_penalty_does_not_modify_params(student, rng):
 
 @pytest.mark.target("l1_grad")
 @pytest.mark.points(1)
-def test_l1_grad_keys_and_shapes(student, rng):
+def test_l1_grad_keys_and_shapes(student, reference, rng):
     params = make_params_away_from_zero(rng, sizes=(4, 3, 3, 2))
-    grad_dict(student.l1_grad(params, LAM), params, "l1_grad(params, lam)")
+    right_values(student.l1_grad(params, LAM), reference, "l1_grad", params, LAM)
 
 
 @pytest.mark.target("l1_grad")
@@ -246,9 +266,10 @@ def test_l1_grad_zero_at_zero(student):
 
 @pytest.mark.target("l1_grad")
 @pytest.mark.points(1)
-def test_l1_grad_zero_for_biases(student, rng):
+def test_l1_grad_zero_for_biases(student, reference, rng):
     params = make_params_away_from_zero(rng)
     got = grad_dict(student.l1_grad(params, LAM), params, "l1_grad(params, lam)")
+    right_values(got, reference, "l1_grad", params, LAM)
     for key in ("b1", "b2"):
         assert_close(got[key], np.zeros_like(params[key]), what=f"l1_grad(params, lam)[{key!r}]",
                      inputs={key: params[key]}, hint="biases are not penalised: their gradient is zeros")
@@ -256,9 +277,10 @@ def test_l1_grad_zero_for_biases(student, rng):
 
 @pytest.mark.target("l1_grad")
 @pytest.mark.points(1)
-def test_l1_grad_does_not_modify_params(student, rng):
+def test_l1_grad_does_not_modify_params(student, reference, rng):
     params = make_params_away_from_zero(rng)
-    _, args_after, _ = inputs_after(student.l1_grad, params, LAM)
+    got, args_after, _ = inputs_after(student.l1_grad, params, LAM)
+    right_values(got, reference, "l1_grad", params, LAM)
     for key, value in params.items():  # unchanged means bit for bit: no tolerance
         assert_close(args_after[0][key], value, rtol=0, atol=0,
                      what=f"l1_grad(params, lam): params[{key!r}] after the call",

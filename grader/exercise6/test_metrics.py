@@ -56,7 +56,10 @@ def test_confusion_matrix_matches_sklearn(student, rng):
 @pytest.mark.points(1)
 def test_confusion_matrix_is_int(student, rng):
     y_true, y_pred = _labels(rng, 20, 3)
-    assert_dtype_kind(student.confusion_matrix(y_true, y_pred, 3), "iu", what="confusion_matrix(y_true, y_pred, 3)",
+    got = student.confusion_matrix(y_true, y_pred, 3)
+    assert_equal(got, _cm(y_true, y_pred, 3), what="confusion_matrix(y_true, y_pred, 3)",
+                 inputs={"y_true": y_true, "y_pred": y_pred}, hint=HINT_CM)
+    assert_dtype_kind(got, "iu", what="confusion_matrix(y_true, y_pred, 3)",
                       inputs={"y_true": y_true, "y_pred": y_pred},
                       hint="counts are integers: np.zeros((k, k), dtype=int)")
 

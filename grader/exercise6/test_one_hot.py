@@ -26,8 +26,10 @@ def test_one_hot_values_and_shape(student):
 @pytest.mark.target("one_hot")
 @pytest.mark.points(1)
 def test_one_hot_dtype_is_float(student):
-    y = np.array([1, 0, 2])
-    assert_dtype_kind(student.one_hot(y, 3), "f", what="one_hot(y, 3)", inputs={"y": y},
+    y = np.array([1, 0, 2, 2])
+    got = student.one_hot(y, 3)
+    assert_close(got, _one_hot(y, 3), what="one_hot(y, 3)", inputs={"y": y}, hint=HINT_VALUES)
+    assert_dtype_kind(got, "f", what="one_hot(y, 3)", inputs={"y": y},
                       hint="return a float array (np.zeros((n, n_classes)) is float64), not int labels")
 
 

@@ -57,6 +57,7 @@ def test_softmax_accepts_list_and_float32(student):
 @pytest.mark.points(1)
 def test_softmax_does_not_modify_input(student, rng):
     z = rng.normal(0.0, 3.0, size=(3, 4))
-    _, args_after, _ = inputs_after(student.softmax, z.copy())
+    got, args_after, _ = inputs_after(student.softmax, z.copy())
+    assert_close(got, _softmax(z), what="softmax(z)", inputs={"z": z})
     assert_equal(args_after[0], z, what="softmax(z): z after the call", inputs={"z": z},
                  hint="z - z.max(...) makes a new array; z -= ... changes the caller's array")

@@ -32,6 +32,14 @@ class Limits(BaseModel):
     submission_timeout: float = Field(default=600, gt=0)
 
 
+class ValidateSettings(BaseModel):
+    """Bars `nncourse validate` holds the course to, raised as the grader improves."""
+
+    model_config = ConfigDict(extra="forbid")
+    # each mutant's share of its lost points that falls on its own targets
+    mutant_on_target_share: float = Field(default=0.0, ge=0, le=1)
+
+
 class Exercise(BaseModel):
     """One exercise: where its files are, what it is worth, its thresholds and deadline."""
 
@@ -72,6 +80,7 @@ class Course(BaseModel):
     version: str = Field(min_length=1)
     late_policy: LatePolicy = LatePolicy()
     limits: Limits = Limits()
+    validation: ValidateSettings = Field(default=ValidateSettings(), alias="validate")
     exercises: list[Exercise] = Field(min_length=1)
     root: Path = Path(".")
 

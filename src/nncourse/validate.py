@@ -18,6 +18,7 @@ from typing import Callable
 from nncourse.course import Course, Exercise
 from nncourse.grading.batch import grade_task
 from nncourse.mutants import Mutant, MutantError, load_mutant, mutant_files, write_mutant
+from nncourse.nomath import FLAVORS, api_targets, half_kept, no_math_source, same_target
 from nncourse.result import Result, TestStatus
 
 @dataclass
@@ -47,16 +48,7 @@ def materialise_mutants(course: Course, ex: Exercise, scratch: Path) -> dict[str
 
 def api_names(stub: Path) -> list[str]:
     """The public API of a stub: functions, classes (their constructors) and Class.method names."""
-    tree = ast.parse(stub.read_text(encoding="utf-8"))
-    names = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
-            names.append(node.name)
-        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            names.append(node.name)
-            names += [f"{node.name}.{m.name}" for m in node.body
-                      if isinstance(m, ast.FunctionDef) and not m.name.startswith("_")]
-    return names
+    return api_targets(stub)
 
 
 def do_nothing_module(stub: Path, folder: Path) -> Path:
@@ -78,11 +70,25 @@ def _jobs_for(course: Course, ex: Exercise, seeds: int, scratch: Path) -> dict[s
         "public-reference": (root, ex.id, str(course.path(ex.solution)), "public", 0),
         "public-stub": (root, ex.id, str(course.path(ex.stub)), "public", 0),
     }
+    jobs.update(_no_math_jobs(course, ex, scratch))
     for seed in range(1, seeds + 1):
         jobs[f"seed-{seed}"] = (root, ex.id, str(course.path(ex.solution)), "hidden", seed)
     for name, module in materialise_mutants(course, ex, scratch).items():
         # a mutant that does not apply has no job; check_mutants reports it from the message kept here
         jobs[f"mutant-{name}"] = (root, ex.id, str(module), "hidden", 0) if isinstance(module, Path) else module
+    return jobs
+
+
+def _no_math_jobs(course: Course, ex: Exercise, scratch: Path) -> dict[str, tuple]:
+    """One grading per no-math flavor, and the half control (the reference right on every other name)."""
+    root, stub, ref = str(course.root), course.path(ex.stub), course.path(ex.solution)
+    modules = {f"no-math-{f}": no_math_source(stub, ref, f) for f in FLAVORS}
+    modules["half-control"] = no_math_source(stub, ref, "zeros", keep=half_kept(stub))
+    jobs = {}
+    for key, source in modules.items():
+        path = Path(tempfile.mkdtemp(dir=scratch)) / ex.module
+        path.write_text(source, encoding="utf-8")
+        jobs[key] = (root, ex.id, str(path), "hidden", 0)
     return jobs
 
 
@@ -120,6 +126,60 @@ def check_do_nothing(ex, results) -> list[Record]:
     passed = [t.name for t in r.tests if t.status == TestStatus.passed]
     return [Record(ex.id, "a do-nothing module scores zero", r.score == 0,
                    f"{r.score:g}/{r.max_score:g}" + (f" from {', '.join(passed[:4])}" if passed else ""))]
+
+
+def check_no_math(ex, results) -> list[Record]:
+    """Every no-math flavor (right API, shapes and attributes, values wrong) scores exactly 0."""
+    out = []
+    for flavor in FLAVORS:
+        r = results[f"no-math-{flavor}"]
+        passed = [f"{t.name} ({t.points:g})" for t in r.tests if t.points > 0]
+        ok = r.status.value == "graded" and r.score == 0 and bool(r.tests)
+        out.append(Record(ex.id, f"no-math ({flavor}) scores zero", ok,
+                          f"{r.score:g}/{r.max_score:g}" + (f" from {', '.join(passed[:4])}" if passed else "")
+                          + (f" {r.message}" if r.message else "")))
+    return out
+
+
+def check_half_control(course, ex, results) -> list[Record]:
+    """The reference right on every other top-level name earns exactly those names' points."""
+    kept = half_kept(course.path(ex.stub))
+    ref, r = results["reference"], results["half-control"]
+    def is_kept(target):
+        return any(same_target(target, k) for k in kept)
+    want = sum(t.max_points for t in ref.tests if is_kept(t.target))
+    wrong = sorted({t.target for t in r.tests if is_kept(t.target) != (t.points >= t.max_points > 0)})
+    ok = r.status.value == "graded" and abs(r.score - want) < 1e-6 and not wrong
+    return [Record(ex.id, "half control earns its half", ok,
+                   f"{r.score:g} of the {want:g} pts of {', '.join(sorted(kept))}"
+                   + (f"; off on {', '.join(wrong[:6])}" if wrong else ""))]
+
+
+def on_target_share(mutant: Mutant, result: Result) -> float | None:
+    """The share of a mutant's lost points that falls on its own targets (None when it lost nothing)."""
+    lost = [(t.target, t.max_points - t.points) for t in result.tests if t.points < t.max_points]
+    total = sum(p for _, p in lost)
+    if not total:
+        return None
+    return sum(p for target, p in lost if any(same_target(target, m) for m in mutant.targets)) / total
+
+
+def check_on_target(course, ex, results) -> list[Record]:
+    """Per exercise, min and median of the mutants' on-target shares; fails below course.yaml's threshold."""
+    shares = {}
+    for m in find_mutants(course, ex):
+        share = on_target_share(m, results[f"mutant-{m.name}"])
+        if share is not None:
+            shares[m.name] = share
+    if not shares:
+        return []
+    values = sorted(shares.values())
+    least = min(shares, key=shares.get)
+    median = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    need = course.validation.mutant_on_target_share
+    return [Record(ex.id, "mutants lose points on their targets", values[0] >= need,
+                   f"on-target share min {values[0]:.0%} ({least}), median {median:.0%}"
+                   f" (course.yaml validate.mutant_on_target_share {need:g})")]
 
 
 def check_public(ex, results) -> list[Record]:
@@ -165,8 +225,9 @@ def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2,
     for ex in exercises:
         res = results[ex.id]
         records += check_reference(ex, res) + check_points(ex, res) + check_stub(ex, res)
-        records += check_do_nothing(ex, res) + check_public(ex, res)
-        records += check_coverage(course, ex, res) + check_mutants(course, ex, res)
+        records += check_do_nothing(ex, res) + check_no_math(ex, res) + check_half_control(course, ex, res)
+        records += check_public(ex, res)
+        records += check_coverage(course, ex, res) + check_mutants(course, ex, res) + check_on_target(course, ex, res)
     return records
 
 
@@ -199,7 +260,7 @@ def render_table(records: list[Record]) -> str:
         mut = [r for r in recs if r.check.startswith("mutant ")]
         caught = sum(r.ok for r in mut)
         ref = all(r.ok for r in recs if "full marks" in r.check)
-        stub = all(r.ok for r in recs if r.check.startswith(("stub", "a do-nothing")))
+        stub = all(r.ok for r in recs if r.check.startswith(("stub", "a do-nothing", "no-math")))
         lines.append(f"{ex_id}: references {'full' if ref else 'NOT FULL'}, stubs {'zero' if stub else 'NOT ZERO'}, "
                      f"mutants caught {caught}/{len(mut)} on their named targets")
     bad = sum(not r.ok for r in records)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.errors import StudentError, UnusableObject
-from nncourse.gradcheck import grad_errors, numeric_grad
+from nncourse.gradcheck import numeric_grad
 from nncourse.sandbox.proxy import RemoteObject
 
 MAX_ROWS = 5
@@ -104,25 +104,115 @@ def _mismatch_table(got, want, bad) -> str:
     return "\n" + "\n".join(rows)
 
 
-def assert_close(got, want, *, what, inputs=None, rtol=1e-6, atol=1e-8, hint=None):
-    """Same shape and |got - want| <= atol + rtol * |want| everywhere (NaN only where want is NaN)."""
+def mismatch(got, want, *, rtol: float, atol: float, expect_nonfinite: bool = False) -> np.ndarray:
+    """Where got and want disagree: |got - want| > atol + rtol*|want|; NaN and inf equal nothing.
+
+    With `expect_nonfinite`, a NaN or inf in `want` is matched by the very same
+    non-finite value in `got` at that position (a test that expects it says so).
+    """
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.abs(got - want) <= atol + rtol * np.abs(want)
+    bad = ~(close & np.isfinite(got) & np.isfinite(want))
+    if expect_nonfinite:
+        same_nan = np.isnan(got) & np.isnan(want)
+        same_inf = np.isinf(want) & (got == want)
+        bad &= ~(same_nan | same_inf)
+    return bad
+
+
+def error_summary(got, want, bad, *, rtol: float, atol: float) -> str:
+    """'k of n values differ; max abs error ..., max rel error ...' without a relative error where expected is 0."""
+    a, w, b = np.atleast_1d(got), np.atleast_1d(want), np.atleast_1d(bad)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(a - w)
+    parts = [f"{int(b.sum())} of {a.size} values differ"]
+    nonfinite = b & ~(np.isfinite(a) & np.isfinite(w))
+    if nonfinite.any():
+        parts.append(f"{int(nonfinite.sum())} of them inf or nan")
+    finite = b & ~nonfinite
+    if finite.any():
+        parts.append(f"max abs error {diff[finite].max():.3g}")
+        rel = finite & (w != 0)
+        if rel.any():
+            parts.append(f"max rel error {(diff[rel] / np.abs(w[rel])).max():.3g} where expected is not 0")
+    return "; ".join(parts) + f" (allowed {atol:g} + {rtol:g}*|expected|)"
+
+
+def _only_where(bad, where) -> bool:
+    return bool(bad.any() and where.any() and not (bad & ~where).any())
+
+
+def diagnose(got, want, bad, inputs=None) -> str | None:
+    """A hint chosen by what is wrong (scaled, sign, only at 0, only for large inputs, nan), or None.
+
+    `inputs` is the test's input dict: an input of the output's shape lets the
+    diagnosis say "wrong only where z is 0" or "only for large |z|".
+    """
+    a, w, b = np.atleast_1d(got), np.atleast_1d(want), np.atleast_1d(bad)
+    if not b.any():
+        return None
+    if (~np.isfinite(a) & np.isfinite(w)).any():
+        return ("some values are inf or nan where the expected value is finite: an overflow "
+                "(exp of a large number, a division by 0, log of 0); rewrite the formula so that it stays finite")
+    ok = np.isfinite(a) & np.isfinite(w)
+    nz = ok & (w != 0)
+    if nz.sum() >= 2 and ok.all():
+        ratio = a[nz] / w[nz]
+        c = float(np.median(ratio))
+        if c != 0 and np.allclose(ratio, c, rtol=1e-6) and np.allclose(a[ok & (w == 0)], 0, atol=1e-12):
+            if np.isclose(c, -1.0):
+                return "every value has the expected size but the opposite sign: a sign is flipped"
+            return (f"every value is {c:.6g} times the expected one: a factor is missing or extra "
+                    "(a learning rate, 1/n, alpha, a 2 from the derivative of a square)")
+    for name, value in (inputs or {}).items():
+        try:
+            z = np.atleast_1d(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError):
+            continue
+        if z.shape != w.shape:
+            continue
+        if _only_where(b, z == 0):
+            return (f"wrong only where {name} is exactly 0: check the value the function takes at 0 "
+                    "(> versus >=, the boundary case)")
+        if _only_where(b, np.abs(z) >= 50):
+            return (f"right for moderate {name} but wrong for large |{name}|: the formula overflows or "
+                    "loses precision there; use a stable form")
+        break
+    return None
+
+
+def assert_close(got, want, *, what, inputs=None, rtol=1e-6, atol=1e-8, hint=None, expect_nonfinite=False):
+    """Same shape and |got - want| <= atol + rtol * |want| everywhere; NaN and inf equal nothing.
+
+    `expect_nonfinite=True` is for a test that expects NaN or inf at given
+    positions: there, and only there, the same non-finite value matches. The
+    hint shown is the diagnosis of what is wrong when one applies, else `hint`.
+    """
     __tracebackhide__ = True
     want = np.asarray(want, dtype=np.float64)
     arr = as_array(got, what=what)
     if arr.shape != want.shape:
-        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", hint)
-    both_nan = np.isnan(arr) & np.isnan(want)
-    bad = ~(np.abs(arr - want) <= atol + rtol * np.abs(want)) & ~both_nan
-    bad |= (arr != want) & np.isinf(want)
+        shape_hint = ("return a 0-d array (shape ()) for a scalar input, as np.asarray(z) gives"
+                      if want.shape == () else
+                      "the output's shape is fixed by the inputs: look for a reshape, a flatten, a missing "
+                      "keepdims or a sum over the wrong axis")
+        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", shape_hint)
+    bad = mismatch(arr, want, rtol=rtol, atol=atol, expect_nonfinite=expect_nonfinite)
     if not bad.any():
         return
     a, w = np.atleast_1d(arr), np.atleast_1d(want)
-    abs_err = np.where(np.isfinite(a - w), np.abs(a - w), np.inf)
-    rel_err = abs_err / np.maximum(np.abs(w), 1e-300)
-    detail = (f"{int(bad.sum())} of {arr.size} values differ; max abs error {abs_err.max():.3g}, "
-              f"max rel error {rel_err.max():.3g} (allowed {atol:g} + {rtol:g}*|expected|)"
-              + _mismatch_table(a, w, np.atleast_1d(bad)))
-    fail(what, "wrong values", inputs, detail, hint)
+    detail = error_summary(arr, want, bad, rtol=rtol, atol=atol) + _mismatch_table(a, w, np.atleast_1d(bad))
+    fail(what, "wrong values", inputs, detail, diagnose(arr, want, bad, inputs) or hint)
+
+
+def assert_differs(a, b, *, what: str, message: str):
+    """a and b are finite arrays of numbers that really differ (NaN never counts as a difference)."""
+    __tracebackhide__ = True
+    x, y = as_array(a, what=what), as_array(b, what=what)
+    ok = (x.shape != y.shape or not np.array_equal(x, y)) and np.isfinite(x).all() and np.isfinite(y).all()
+    if not ok:
+        raise CheckFailed(message)
 
 
 def assert_equal(got, want, *, what, inputs=None, hint=None):
@@ -162,11 +252,15 @@ def _require_result(out, what: str):
 
 
 def assert_changed(before: dict, after, *, what: str, hint: str | None = None):
-    """Some array of the dict `after` differs from `before` (the call did update something)."""
+    """Some array of the dict `after` differs from `before` (an update happened; NaN is no update)."""
     __tracebackhide__ = True
     if not isinstance(after, dict) or set(after) != set(before):
         raise unusable(after, what)
-    if all(np.array_equal(np.asarray(after[k]), np.asarray(before[k])) for k in before):
+    arrays = {k: np.asarray(after[k]) for k in before}
+    if any(a.dtype.kind not in "biuf" or not np.isfinite(a).all() for a in arrays.values()):
+        fail(what, "inf, nan or non-numbers after the call", None,
+             "every array must hold finite numbers after an update", hint)
+    if all(np.array_equal(arrays[k], np.asarray(before[k])) for k in before):
         fail(what, "nothing changed", None, "every array is still as it was before the call", hint)
 
 
@@ -178,14 +272,18 @@ def inputs_after(fn, *args, **kwargs):
     return out, args_after, kwargs_after
 
 
-def call_without_warnings(fn, *args, what, inputs=None, hint=None, expect_shape=None, **kwargs):
-    """Call fn; fail if it emitted a NumPy or Python warning or returned nothing. Returns the result.
+def call_without_warnings(fn, *args, what, inputs=None, hint=None, expect_shape=None, want=None,
+                          rtol=1e-6, atol=1e-8, **kwargs):
+    """Call fn; fail if it returned wrong values (`want`), emitted a warning or returned nothing.
 
-    With `expect_shape`, the result must also be a finite array of that shape: a
-    stability property is about a real result, not any warning-free value.
+    A stability property is about a real result: with `want`, the values are
+    checked first (assert_close), so a warning-free wrong answer earns nothing.
+    With `expect_shape`, the result must be a finite array of that shape.
     """
     __tracebackhide__ = True
     out = fn(*args, **kwargs)
+    if want is not None:
+        assert_close(out, want, what=what, inputs=inputs, rtol=rtol, atol=atol)
     if out is None:
         raise CheckFailed(f"{what}: returned None, so there is no result to check this property on")
     session = getattr(fn, "_session", None)
@@ -221,13 +319,11 @@ def assert_matches_numeric_grad(analytic, f, x, *, what, inputs=None, rtol=1e-5,
     arr = as_array(analytic, what=what)
     if arr.shape != numeric.shape:
         fail(what, "gradient has the wrong shape", inputs, f"expected {numeric.shape}, got {arr.shape}", hint)
-    bad = ~(np.abs(arr - numeric) <= atol + rtol * np.abs(numeric))
+    bad = mismatch(arr, numeric, rtol=rtol, atol=atol)
     if bad.any():
-        abs_err, rel_err = grad_errors(arr, numeric)
-        detail = (f"differs from the numeric gradient: max abs error {abs_err:.3g}, max rel error "
-                  f"{rel_err:.3g} (allowed {atol:g} + {rtol:g}*|numeric|)"
+        detail = ("differs from the numeric gradient: " + error_summary(arr, numeric, bad, rtol=rtol, atol=atol)
                   + _mismatch_table(np.atleast_1d(arr), np.atleast_1d(numeric), np.atleast_1d(bad)))
-        fail(what, "wrong gradient", inputs, detail, hint)
+        fail(what, "wrong gradient", inputs, detail, diagnose(arr, numeric, bad, inputs) or hint)
 
 
 def assert_accuracy_at_least(acc, threshold, *, what, dataset, seed, hint=None):
@@ -261,5 +357,6 @@ __all__ = [
     "CheckFailed", "UnusableObject", "as_array", "assert_shape", "assert_dtype_kind", "assert_finite",
     "assert_close", "assert_equal", "assert_true", "call_without_warnings", "assert_raises",
     "assert_matches_numeric_grad", "assert_accuracy_at_least", "fail", "summarize", "unusable",
-    "forward_with_cache", "inputs_after", "assert_changed",
+    "forward_with_cache", "inputs_after", "assert_changed", "assert_differs", "mismatch", "diagnose",
+    "error_summary",
 ]
