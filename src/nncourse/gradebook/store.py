@@ -334,3 +334,12 @@ class Gradebook:
 def default_path(course: Course | None) -> Path:
     """gradebook.db in the course folder (or the current folder without a course)."""
     return (course.root if course is not None else Path.cwd()) / DEFAULT_NAME
+
+
+def already_recorded(book: Gradebook, student: str, result: Result, when: datetime) -> bool:
+    """True when this very submission (student, exercise, bytes, time) was graded by this grader version."""
+    row = book.conn.execute(
+        "SELECT 1 FROM submissions s JOIN results r ON r.submission_id = s.id WHERE s.student = ? AND "
+        "s.exercise = ? AND s.sha256 = ? AND s.submitted_at = ? AND r.grader_version = ? LIMIT 1",
+        (student, result.exercise, result.submission_sha256, stamp(when), result.grader_version)).fetchone()
+    return row is not None
