@@ -48,4 +48,5 @@ def main(ctx, course_dir):
     ctx.obj = {"course_dir": course_dir}
 
 
-from nncourse.cli import ci, doctor, export_cli, gradebook_cli, gradescope_cli, instructor, student  # noqa: E402,F401  (registers the commands)
+from nncourse.cli import (  # noqa: E402,F401  (registers the commands)
+    ci, demo_cli, doctor, export_cli, feedback_cli, gradebook_cli, gradescope_cli, instructor, student)

@@ -103,7 +103,7 @@ def import_roster(ctx, csv_file):
 @click.pass_context
 def import_results(ctx, sources, student_id):
     """Record Result JSON files (`grade --out DIR`) or JSON lines (`grade --json`); skips what is already in."""
-    from nncourse.gradebook.ingest import read_results, student_of, submitted_at_of
+    from nncourse.gradebook.ingest import module_bytes, read_results, student_of, submitted_at_of
     from nncourse.gradebook.store import already_recorded, utc
     course, book = open_book(ctx)
     added = skipped = 0
@@ -119,9 +119,8 @@ def import_results(ctx, sources, student_id):
                 if already_recorded(book, who, r, when):
                     skipped += 1
                     continue
-                sub = Path(r.submission) if r.submission else None
-                book.record(r, student=who, submitted_at=when,
-                            submission_path=sub if sub is not None and sub.is_file() else r.submission)
+                book.record(r, student=who, submitted_at=when, submission_path=r.submission,
+                            submission_bytes=module_bytes(r.submission, module))
                 added += 1
     click.echo(f"{added} Results recorded in {book.path}" + (f", {skipped} already there" if skipped else "") + ".")
 

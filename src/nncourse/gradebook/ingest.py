@@ -68,3 +68,16 @@ def submitted_at_of(result: Result) -> datetime | None:
     if sub is not None and sub.exists():
         return datetime.fromtimestamp(sub.stat().st_mtime, timezone.utc)
     return None
+
+
+def module_bytes(submission: str | Path | None, module: str | None) -> bytes | None:
+    """The graded module's bytes from a submission file, folder or zip still on disk; None when gone."""
+    if not submission or not module:
+        return None
+    from nncourse.errors import NncourseError
+    from nncourse.submission import resolve_submission
+    try:
+        with resolve_submission(submission, module) as sub:
+            return sub.module_path.read_bytes()
+    except (NncourseError, OSError):
+        return None
