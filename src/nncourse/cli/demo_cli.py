@@ -76,7 +76,7 @@ def demo(ctx, folder, students, exercises, jobs, no_plots):
         (exports / "nbgrader-grades.csv").write_text(csv_export.nbgrader_csv(book, course), encoding="utf-8")
         n_gs = write_gradescope(book, out / "gradescope", "after_published")
         t0 = time.monotonic()
-        written = write_feedback(course, book, out / "feedback", plots=not no_plots)
+        written = write_feedback(course, book, out / "feedback", plots=not no_plots, jobs=jobs)
         timings["feedback"] = time.monotonic() - t0
         pages = write_class_report(book, course, out / "report", "../feedback")
     sizes = [b for w in written for b in w.plot_bytes]

@@ -15,16 +15,18 @@ from nncourse.cli.gradebook_cli import gradebook_option, open_book
 @click.option("--exercise", "exercises", multiple=True, metavar="EX", help="Only this exercise (repeatable).")
 @click.option("--student", "students", multiple=True, metavar="ID", help="Only this student (repeatable).")
 @click.option("--no-plots", is_flag=True, help="Skip the plots (they re-run the submission in the sandbox).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Pages made in parallel (default: the number of cores).")
 @gradebook_option
 @click.pass_context
-def feedback(ctx, out, exercises, students, no_plots, gradebook_path):
+def feedback(ctx, out, exercises, students, no_plots, jobs, gradebook_path):
     """Write feedback pages from the gradebook: DIR/STUDENT/EXERCISE.html and .md, with plots."""
     from nncourse.feedback.write import write_feedback
     ctx.obj = {**(ctx.obj or {}), "gradebook_path": gradebook_path}
     course, book = open_book(ctx)
     with book:
         written = write_feedback(course, book, Path(out), exercises=list(exercises), students=list(students),
-                                 plots=not no_plots)
+                                 plots=not no_plots, jobs=jobs or os.cpu_count() or 1)
     n_plots = sum(len(w.plot_bytes) for w in written)
     biggest = max((b for w in written for b in w.plot_bytes), default=0)
     click.echo(f"{len(written)} feedback pages (HTML and Markdown) in {out}/ with {n_plots} plots "

@@ -34,6 +34,7 @@ class ExerciseStats:
     points_lost_by_target: Counter = field(default_factory=Counter)
     diagnoses: Counter = field(default_factory=Counter)            # diagnosis -> students
     problems: list[tuple[Standing, str, str]] = field(default_factory=list)  # (standing, kind, message)
+    missing: list[str] = field(default_factory=list)               # students with no submission
 
     @property
     def finals(self) -> list[float]:
@@ -49,6 +50,8 @@ def exercise_stats(book: Gradebook, course: Course, exercise: str) -> ExerciseSt
     standings = book.latest(exercise=exercise)
     stats = ExerciseStats(exercise, ex.title if ex else exercise, ex.points if ex else 0.0, standings,
                           {s.result_id: book.result(s.result_id) for s in standings})
+    handed_in = {s.student for s in standings}
+    stats.missing = [sid for sid in book.students() if sid not in handed_in]
     for s in standings:
         result = stats.results[s.result_id]
         lost = {}
@@ -62,6 +65,8 @@ def exercise_stats(book: Gradebook, course: Course, exercise: str) -> ExerciseSt
             stats.diagnoses[d] += 1
         if result.status.value != "graded":
             stats.problems.append((s, result.status.value, result.message))
+        elif result.message:  # graded, but the module itself failed (import error, syntax error)
+            stats.problems.append((s, "module error", result.message))
         else:
             bad = [t for t in result.tests if t.status in (TestStatus.error, TestStatus.timeout)]
             if bad:
@@ -88,7 +93,8 @@ def exercise_page(stats: ExerciseStats, course: Course, feedback_dir: str | None
          f"<p class=\"muted\">{esc(course.title)} &middot; {esc(stats.exercise)} &middot; class report "
          f"&middot; <a href=\"index.html\">course report</a></p>",
          f"<div class=\"box\"><div class=\"score\">{esc(_spread(stats.finals))} (out of {stats.max_points:g})"
-         "</div><div>Final scores: after the late policy and manual adjustments.</div></div>"]
+         "</div><div>Final scores: after the late policy and manual adjustments.</div>"
+         + (f"<div>No submission: {esc(', '.join(stats.missing))}</div>" if stats.missing else "") + "</div>"]
     if stats.finals:
         png = plots.png_bytes(plots.histogram_figure(stats.finals, stats.max_points, f"{stats.exercise}: final scores"))
         p.append(f"<figure><img src=\"{plots.data_uri(png)}\" alt=\"score histogram\"><figcaption>How many "
@@ -125,7 +131,7 @@ def exercise_page(stats: ExerciseStats, course: Course, feedback_dir: str | None
         p.append("</table>")
     else:
         p.append("<p>None.</p>")
-    p.append(f"<h2>Errors and timeouts ({len(stats.problems)})</h2>")
+    p.append(f"<h2>Errors, timeouts and modules that would not load ({len(stats.problems)})</h2>")
     if stats.problems:
         p.append("<table><tr><th>student</th><th>what</th><th>message</th></tr>")
         for s, kind, message in stats.problems:
