@@ -42,7 +42,8 @@ class Scores:
 def _score_lines(s: Scores) -> list[str]:
     lines = [f"Graded score: {s.raw:g} / {s.max_score:g}"]
     if s.late_penalty or s.days_late:
-        lines.append(f"Late: {s.days_late} day(s) after the deadline, penalty {s.late_penalty:g} points")
+        lines.append(f"Late: {s.days_late} day(s) after the deadline, penalty {s.late_penalty:g} "
+                     + ("point" if s.late_penalty == 1 else "points"))
     lines += [f"Adjusted {change} by {who}: {why}" for change, who, why in s.adjustments]
     return lines
 
