@@ -1,7 +1,6 @@
 """`nncourse export FORMAT`: the gradebook as CSV, nbgrader CSV, JSON, JUnit XML or Gradescope results."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -35,6 +34,7 @@ def export(ctx, fmt, out, gradebook_path, visibility):
     with book:
         if fmt == "gradescope":
             folder = Path(out or "gradescope")
+            from nncourse.exports.gradescope_files import write_gradescope
             n = write_gradescope(book, folder, visibility)
             click.echo(f"{n} results.json files written under {folder}/.")
             return
@@ -56,16 +56,3 @@ def render(book, course, fmt: str) -> str:
     if fmt == "json":
         return json_export.class_json(book, course)
     return junit.junit_xml([(f"{s.student}.{s.exercise}", book.result(s.result_id)) for s in book.latest()])
-
-
-def write_gradescope(book, folder: Path, visibility: str) -> int:
-    from nncourse.exports.gradescope import results_json
-    n = 0
-    for s in book.latest():
-        target = folder / s.exercise / s.student / "results.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        result = book.result(s.result_id).model_copy(update={"score": s.final_score})
-        target.write_text(json.dumps(results_json(result, hidden_visibility=visibility), indent=1) + "\n",
-                          encoding="utf-8")
-        n += 1
-    return n
