@@ -48,4 +48,14 @@ def main(ctx, course_dir):
     ctx.obj = {"course_dir": course_dir}
 
 
-from nncourse.cli import authoring, ci, doctor, instructor, student  # noqa: E402,F401  (registers the commands)
+# Importing a command module registers its commands (one per line, to keep merges simple).
+from nncourse.cli import authoring  # noqa: E402,F401
+from nncourse.cli import ci  # noqa: E402,F401
+from nncourse.cli import demo_cli  # noqa: E402,F401
+from nncourse.cli import doctor  # noqa: E402,F401
+from nncourse.cli import export_cli  # noqa: E402,F401
+from nncourse.cli import feedback_cli  # noqa: E402,F401
+from nncourse.cli import gradebook_cli  # noqa: E402,F401
+from nncourse.cli import gradescope_cli  # noqa: E402,F401
+from nncourse.cli import instructor  # noqa: E402,F401
+from nncourse.cli import student  # noqa: E402,F401
