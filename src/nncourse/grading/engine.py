@@ -31,9 +31,11 @@ SUITES = ("public", "hidden")
 def grader_version(course: Course, ex: Exercise) -> str:
     """A short hash of everything that decides a hidden score: suite, reference, thresholds, engine."""
     digest = hashlib.sha256(f"{__version__}|{course.version}|{ex.model_dump_json()}".encode())
-    suite_dir = course.path(ex.grader)
-    files = sorted(p for p in suite_dir.glob("*.py"))
-    for path in [*files, course.path(ex.solution)]:
+    if ex.grader is None or ex.solution is None:  # a student release: only the public checks exist
+        files = [course.path(ex.public_checks)]
+    else:
+        files = [*sorted(course.path(ex.grader).glob("*.py")), course.path(ex.solution)]
+    for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
