@@ -48,4 +48,4 @@ def main(ctx, course_dir):
     ctx.obj = {"course_dir": course_dir}
 
 
-from nncourse.cli import ci, doctor, instructor, release, student  # noqa: E402,F401  (registers the commands)
+from nncourse.cli import ci, doctor, exchange, instructor, release, student  # noqa: E402,F401  (registers the commands)
