@@ -8,9 +8,6 @@ or mutant. The wheel's bundled release must equal a fresh release of the course.
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,12 +15,11 @@ import pytest
 import yaml
 
 from conftest import REPO
+from wheel_helpers import build_wheel
 from nncourse.course import load_course
 from nncourse.release import build_release
 
 MARKER = "nncourse-leak-marker-"
-COPIED = ("src", "exercises", "solutions", "grader", "course.yaml", "pyproject.toml", "setup.py",
-          "MANIFEST.in", "README.md")
 
 
 def _digest(data: bytes) -> str:
@@ -64,19 +60,7 @@ def test_every_solution_holds_its_marker(course):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    src = tmp_path_factory.mktemp("repo")
-    for name in COPIED:
-        item = REPO / name
-        if item.is_dir():
-            shutil.copytree(item, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_course"))
-        else:
-            shutil.copy2(item, src / name)
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
-                           "-w", str(out), str(src)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    (path,) = out.glob("nncourse-*.whl")
-    return path
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def test_release_holds_exactly_the_student_files(course, tmp_path):
