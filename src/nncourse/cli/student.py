@@ -64,20 +64,39 @@ def check(ctx, exercise, directory, as_json, verbose):
     every check passes, 1 otherwise, 2 for a usage error.
     """
     from nncourse.grading.engine import grade
+    from nncourse.imports import explain_missing_module, import_message
+    from nncourse.printed import PrintedOutput, render_printed
     from nncourse.reports.terminal import render
+    from nncourse.sandbox.proxy import Session
     from nncourse.submission import resolve_submission
     from nncourse.workspace import find_module, save_last_check
     course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
     module = find_module(ex, directory)
+    rule = import_message(module)
     with resolve_submission(module, ex.module) as sub:
-        result = grade(course, ex, sub, suite="public")
+        session = Session(str(sub.module_path), ex.module_name)
+        printed = PrintedOutput(session)
+        result = grade(course, ex, sub, suite="public", session=session, extra_plugins=(printed,))
+    result = result.model_copy(update={"message": explain_missing_module(result.message)})
     save_last_check(module, result)
     if as_json:
         click.echo(result.to_json())
     else:
         click.echo(f"{ex.id} · {ex.title}: public checks on {module}\n")
+        if rule:
+            click.echo(f"IMPORTS: {rule}\n")
+        if note := _portable_note(session):
+            click.echo(note + "\n")
         click.echo(render(result, verbose=verbose, show_points=False))
-    ctx.exit(0 if result.counts()["passed"] == len(result.tests) and result.tests else 1)
+        click.echo(render_printed(printed.by_test))
+    passed = result.counts()["passed"] == len(result.tests) and result.tests
+    ctx.exit(0 if passed and not rule else 1)
+
+
+def _portable_note(session) -> str:
+    """Said once per check: where the Linux sandbox is not used."""
+    from nncourse.sandbox import portable
+    return portable.NOTE if portable.active() else ""
 
 
 exchange_option = click.option("--exchange", "exchange_dir", type=click.Path(file_okay=False), metavar="DIR",
