@@ -131,6 +131,9 @@ def submit(ctx, exercise, directory, student, exchange_dir):
     extra = {"late": late.late}
     if course.record_hints:
         extra["hints"] = hint_log(module.parent)
+    from nncourse.imports import import_message
+    if rule := import_message(module):
+        click.echo(f"WARNING: {rule}", err=True)
     receipt = exchange.submit(root, ex, module, student, extra=extra, now=now)
     exchange.save_receipt(module.parent / STATE_DIR, receipt)
     click.echo(f"submitted {module} for {ex.id} as {student} at {now:%Y-%m-%d %H:%M:%S} UTC "
