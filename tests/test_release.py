@@ -124,3 +124,17 @@ def test_bundled_release_is_the_last_resort(tmp_path, monkeypatch):
     monkeypatch.chdir(empty)
     if not any((p / "course.yaml").is_file() for p in [empty, *empty.parents]):
         assert course_mod.find_course_root() == tmp_path / "bundled"
+
+
+def test_nothing_points_outside_the_repository():
+    """The course is self-contained: its API is docs/API.md and the READMEs, not a file elsewhere."""
+    hits = []
+    for top in ("exercises", "src", "docs", "grader"):
+        for path in (REPO / top).rglob("*"):
+            if not path.is_file() or path.suffix not in (".py", ".md", ".yaml", ".txt") \
+                    or path == REPO / "docs" / "AUTHORING.md":
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            hits += [f"{path.relative_to(REPO)}: {needle}" for needle in ("COURSE_API", "../shared", "/work/shared")
+                     if needle in text]
+    assert not hits, hits

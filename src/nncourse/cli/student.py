@@ -195,3 +195,41 @@ def _submit_folder(ex, directory) -> Path:
         return Path(directory)
     here = exercise_dir(ex, None)
     return here if here.is_dir() or not (Path.cwd() / ex.module).is_file() else Path.cwd()
+
+
+@main.command()
+@click.argument("exercise")
+@click.argument("target", required=False)
+@click.option("--level", type=click.IntRange(min=1), metavar="N", help="Show level N again instead of the next one.")
+@dir_option
+@click.pass_context
+def hint(ctx, exercise, target, level, directory):
+    """A hint for TARGET (a function or method of EXERCISE), one level at a time.
+
+    The first call gives the idea, the next the formula, the last the shape of
+    the code. Without TARGET: the targets that have hints.
+    """
+    from nncourse.hints import hint_log, load_hints, next_hint
+    course, ex = load_exercise(ctx, exercise, keys=())
+    folder = _submit_folder(ex, directory)
+    if not target:
+        hints = load_hints(course, ex)
+        if not hints:
+            click.echo(f"{ex.id} has no hints.")
+            return
+        seen = {}
+        for entry in hint_log(folder):
+            if entry.get("exercise") == ex.id:
+                seen[entry.get("target")] = max(seen.get(entry.get("target"), 0), entry.get("level", 0))
+        click.echo(f"Hints for {ex.id} (`nncourse hint {ex.id} TARGET`):")
+        for name, levels in hints.items():
+            click.echo(f"  {name:<28} {seen.get(name, 0)} of {len(levels)} seen")
+        return
+    shown, total, text = next_hint(course, ex, target, folder, level)
+    names = {1: "the idea", 2: "the formula", 3: "the shape of the code"}
+    click.echo(f"{target}, hint {shown} of {total} ({names.get(shown, 'more')}):\n")
+    click.echo(text)
+    if shown < total:
+        click.echo(f"\nStill stuck? `nncourse hint {ex.id} {target}` again gives the next level.")
+    if course.record_hints:
+        click.echo("\n(This course records hint use: `submit` sends the list of hints you asked for.)")
