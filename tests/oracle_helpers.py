@@ -130,7 +130,7 @@ def array_leaves(value):
 
 
 def assert_epoch_loss(got, *, during, sizes, after, rel=1e-9):
-    """An epoch's reported loss, for the readings COURSE_API.md leaves open (tests/variants has
+    """An epoch's reported loss, for the readings docs/API.md leaves open (tests/variants has
     each): the mean of the batch losses `during` the epoch weighted by batch `sizes`, their plain
     mean, or the loss of all the data `after` the epoch."""
     readings = {"sample-weighted mean of batch losses": float(np.average(during, weights=sizes)),

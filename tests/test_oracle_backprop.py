@@ -212,7 +212,7 @@ def test_mlp_fit_takes_one_step_per_mini_batch(ref, batch_size):
 @pytest.mark.parametrize("sizes", [[4, 5, 1], [4, 5, 3]], ids=str)
 def test_mlp_forward_and_loss_at_huge_logits(ref, sizes, scale):
     """Inputs of size up to 1e4, logits in the thousands: the probabilities match the oracle and
-    the loss equals the exact log-space loss. COURSE_API.md only asks for a finite loss (a student
+    the loss equals the exact log-space loss. docs/API.md only asks for a finite loss (a student
     may clip p, as tests/variants/exercise3 do); the reference is held to the exact value."""
     net, X, y = _net(ref, sizes, "relu")
     X = X * scale

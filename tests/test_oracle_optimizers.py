@@ -74,7 +74,7 @@ def test_momentum_closed_form(ref, beta):
 
 @pytest.mark.parametrize("name", ["SGD", "Momentum", "Adam"])
 def test_lr_set_between_steps_is_used(ref, name):
-    """Schedules set `lr` between steps (COURSE_API.md); the next step must use it."""
+    """Schedules set `lr` between steps (docs/API.md); the next step must use it."""
     params, (g1, g2, _) = _problem(6)
     start = H.snapshot(params)
     opt = getattr(ref, name)(lr=0.1)
@@ -115,7 +115,7 @@ def test_adam_closed_form(ref, hyper):
 
 
 def test_defaults(ref):
-    """Defaults of COURSE_API.md, seen through behaviour (only `lr` is a documented attribute)."""
+    """Defaults of docs/API.md, seen through behaviour (only `lr` is a documented attribute)."""
     params, grads = _problem(7)
     start = H.snapshot(params)
     runs = {name: _run(getattr(ref, name)(), H.snapshot(params), grads) for name in ("SGD", "Momentum", "Adam")}

@@ -86,7 +86,7 @@ def test_init_weights_small_float64_seeded_and_bias_zero(ref):
 # -- the perceptron rule --------------------------------------------------------------------
 
 def _perceptron_rule(weights, bias, lr, X, y, epochs):
-    """The rule of COURSE_API.md in plain Python floats: (history, weights, bias)."""
+    """The rule of docs/API.md in plain Python floats: (history, weights, bias)."""
     w, b, history = [float(v) for v in weights], float(bias), []
     for _ in range(epochs):
         errors = 0

@@ -1,4 +1,4 @@
-"""Properties every reference in solutions/ must have, whatever its exercise (COURSE_API.md).
+"""Properties every reference in solutions/ must have, whatever its exercise (docs/API.md).
 
 For each public function or method, called three ways (float64 arrays, float32 arrays,
 Python lists), under warnings-as-errors and NumPy floating-point events raising:
@@ -70,7 +70,7 @@ def _perceptron(ref):
 
 
 def _first(fn):
-    """Only `out` of a layer function: caches are opaque (COURSE_API.md)."""
+    """Only `out` of a layer function: caches are opaque (docs/API.md)."""
     return lambda *args: fn(*args)[0]
 
 

@@ -53,3 +53,5 @@ class Perceptron:
             if n_errors == 0:
                 break
         return history
+
+# nncourse-leak-marker-exercise1: tests/test_release.py proves this line reaches no student product.

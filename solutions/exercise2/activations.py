@@ -103,3 +103,5 @@ def softmax_backward(dout, s):
     """dL/dz = s * (dout - sum(dout * s)) along the last axis, for s = softmax(z)."""
     dout, s = _as_float(dout), _as_float(s)
     return np.asarray(s * (dout - np.sum(dout * s, axis=-1, keepdims=True)))
+
+# nncourse-leak-marker-exercise2: tests/test_release.py proves this line reaches no student product.

@@ -188,3 +188,5 @@ class MLP:
                 total += loss * len(idx)
             losses.append(total / n)
         return losses
+
+# nncourse-leak-marker-exercise3: tests/test_release.py proves this line reaches no student product.

@@ -75,3 +75,5 @@ def step_decay(lr0, factor, step_size, t):
 def inverse_time_decay(lr0, decay_rate, t):
     """``lr0 / (1 + decay_rate * t)``; a float."""
     return float(lr0 / (1.0 + float(decay_rate) * t))
+
+# nncourse-leak-marker-exercise4: tests/test_release.py proves this line reaches no student product.

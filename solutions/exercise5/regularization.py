@@ -97,3 +97,5 @@ class EarlyStopping:
         else:
             self.counter += 1
         return self.counter >= self.patience
+
+# nncourse-leak-marker-exercise5: tests/test_release.py proves this line reaches no student product.

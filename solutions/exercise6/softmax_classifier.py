@@ -135,3 +135,5 @@ def precision_recall_f1(y_true, y_pred, n_classes):
     recall = _safe_ratio(tp, cm.sum(axis=1))
     f1 = _safe_ratio(2 * precision * recall, precision + recall)
     return precision, recall, f1
+
+# nncourse-leak-marker-exercise6: tests/test_release.py proves this line reaches no student product.

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nncourse.errors import CourseError, UsageError
 
 MANIFEST = "course.yaml"
+BUNDLED = Path(__file__).resolve().parent / "_course"   # the student release inside the package
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
 
@@ -51,8 +52,8 @@ class Exercise(BaseModel):
     stub: Path
     readme: Path
     public_checks: Path
-    solution: Path
-    grader: Path
+    solution: Path | None = None   # absent in a student release (see release.py)
+    grader: Path | None = None
     points: float = Field(ge=0)
     deadline: datetime | None = None
     late_policy: LatePolicy | None = None
@@ -82,6 +83,10 @@ class Course(BaseModel):
     limits: Limits = Limits()
     validation: ValidateSettings = Field(default=ValidateSettings(), alias="validate")
     exercises: list[Exercise] = Field(min_length=1)
+    release: str | None = Field(default=None, pattern=r"^student$",
+                                description="'student' in a student release: no solutions, no hidden grader")
+    exchange: Path | None = None       # where `submit` drops submissions (NNCOURSE_EXCHANGE overrides)
+    record_hints: bool = False         # `hint` use is recorded and sent along with `submit`
     root: Path = Path(".")
 
     @model_validator(mode="after")
@@ -91,7 +96,15 @@ class Course(BaseModel):
             if ex.id in seen:
                 raise ValueError(f"duplicate exercise id {ex.id!r}")
             seen.add(ex.id)
+            if not self.is_release and (ex.solution is None or ex.grader is None):
+                missing = "solution" if ex.solution is None else "grader"
+                raise ValueError(f"exercise {ex.id!r} has no {missing!r}; only a student release "
+                                 "(release: student) may leave it out")
         return self
+
+    @property
+    def is_release(self) -> bool:
+        return self.release == "student"
 
     def exercise(self, exercise_id: str) -> Exercise:
         """The exercise with this id (or slug); a UsageError lists the valid ones."""
@@ -168,11 +181,13 @@ def load_course(path: Path | str, *, check_files: bool = True) -> Course:
 
 
 def _check_files(course: Course, source: Path) -> None:
+    keys = STUDENT_FILE_KEYS if course.is_release else FILE_KEYS
     for ex in course.exercises:
-        require_files(course, ex, source)
+        require_files(course, ex, source, keys)
 
 
 FILE_KEYS = ("stub", "readme", "public_checks", "solution", "grader")
+STUDENT_FILE_KEYS = ("stub", "readme", "public_checks")
 
 
 def require_files(course: Course, ex: Exercise, source: Path | None = None,
@@ -182,23 +197,36 @@ def require_files(course: Course, ex: Exercise, source: Path | None = None,
     i = course.exercises.index(ex)
     for key in keys:
         rel = getattr(ex, key)
+        if rel is None and course.is_release:
+            raise CourseError(f"{source}: this is the student release of the course: it has no "
+                              f"solutions and no hidden grader, so it cannot {_needs(key)}.",
+                              "Instructors run this in the course folder (the one with solutions/ and grader/), "
+                              "or pass --course DIR.")
         if not course.path(rel).exists():
             raise CourseError(f"{source}: exercises[{i}] ({ex.id}).{key}: {rel} does not exist.",
                               "Fix the path in course.yaml or add the file.")
 
 
+def _needs(key: str) -> str:
+    return "grade or validate" if key in ("solution", "grader") else f"provide {key}"
+
+
 def find_course_root(explicit: str | os.PathLike | None = None) -> Path:
-    """--course, then $NNCOURSE_COURSE, then the nearest course.yaml above the cwd, then the bundled course."""
-    candidates = []
+    """--course, then $NNCOURSE_COURSE, then the nearest course.yaml above the cwd, then the bundled release.
+
+    The bundled course is the student release packaged in the wheel
+    (nncourse/_course); a student never gets solutions or the hidden grader.
+    """
     if explicit:
         return Path(explicit)
     if os.environ.get("NNCOURSE_COURSE"):
         return Path(os.environ["NNCOURSE_COURSE"])
     here = Path.cwd().resolve()
-    candidates += [here, *here.parents]
-    candidates.append(Path(__file__).resolve().parents[2])  # the repository of an editable install
-    for folder in candidates:
+    for folder in [here, *here.parents]:
         if (folder / MANIFEST).is_file():
             return folder
-    raise CourseError("no course.yaml found in this folder or above it.",
+    if (BUNDLED / MANIFEST).is_file():
+        return BUNDLED
+    raise CourseError("no course.yaml found in this folder or above it, and this installation has no "
+                      "bundled course.",
                       "Run inside the course folder, pass --course DIR or set NNCOURSE_COURSE.")

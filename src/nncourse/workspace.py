@@ -1,7 +1,8 @@
 """A student's workspace: where fetch puts an exercise and check looks for it.
 
 Why: one place knows the workspace layout (`<root>/<exercise id>/` with the
-module, README.md, test_public.py and `.nncourse/last_check.json`), so fetch,
+module, README.md, test_public.py, a conftest.py for plain pytest, and
+`.nncourse/` with last_check.json, submission receipts and the hint log), so fetch,
 check and list agree. Fetch never overwrites a student's file.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from nncourse.course import Course, Exercise
 from nncourse.errors import SubmissionError
+from nncourse.inprocess import conftest_text
 from nncourse.result import Result
 
 STATE_DIR = ".nncourse"
@@ -41,6 +43,12 @@ def fetch(course: Course, ex: Exercise, directory: str | Path | None = None) -> 
         else:
             shutil.copyfile(course.path(source), dest)
             report.written.append(dest)
+    conftest = target / "conftest.py"  # plain `python -m pytest` in the folder runs the public checks
+    if conftest.exists():
+        report.kept.append(conftest)
+    else:
+        conftest.write_text(conftest_text(ex.id, ex.module), encoding="utf-8")
+        report.written.append(conftest)
     return report
 
 

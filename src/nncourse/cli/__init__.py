@@ -53,9 +53,11 @@ from nncourse.cli import authoring  # noqa: E402,F401
 from nncourse.cli import ci  # noqa: E402,F401
 from nncourse.cli import demo_cli  # noqa: E402,F401
 from nncourse.cli import doctor  # noqa: E402,F401
+from nncourse.cli import exchange  # noqa: E402,F401
 from nncourse.cli import export_cli  # noqa: E402,F401
 from nncourse.cli import feedback_cli  # noqa: E402,F401
 from nncourse.cli import gradebook_cli  # noqa: E402,F401
 from nncourse.cli import gradescope_cli  # noqa: E402,F401
 from nncourse.cli import instructor  # noqa: E402,F401
+from nncourse.cli import release  # noqa: E402,F401
 from nncourse.cli import student  # noqa: E402,F401

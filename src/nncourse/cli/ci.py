@@ -23,7 +23,7 @@ def validate(ctx, exercise, jobs, seeds):
     import os
 
     from nncourse.validate import render_table, validate_course
-    course = load(ctx, check_files=not exercise)
+    course = load(ctx, check_files=not exercise, instructor=True)
     exercises = [course.exercise(exercise)] if exercise else course.exercises
     records = validate_course(course, exercises, jobs=jobs or os.cpu_count() or 1, seeds=seeds,
                               progress=lambda msg: click.echo(msg, err=True))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from nncourse.errors import CourseError
 from nncourse.course import Course, Exercise, find_course_root, load_course, require_files
 
 dir_option = click.option("--dir", "directory", type=click.Path(file_okay=False), metavar="DIR",
@@ -13,10 +14,19 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=N
                            help="Parallel grading processes (default: the number of cores).")
 
 
-def load(ctx: click.Context, *, check_files: bool = False) -> Course:
-    """The course of this invocation (--course, $NNCOURSE_COURSE, or found)."""
+def load(ctx: click.Context, *, check_files: bool = False, instructor: bool = False) -> Course:
+    """The course of this invocation (--course, $NNCOURSE_COURSE, or found).
+
+    instructor=True refuses a student release (it has no solutions or grader) in one sentence.
+    """
     root = find_course_root(ctx.find_root().obj.get("course_dir"))
-    return load_course(root, check_files=check_files)
+    course = load_course(root, check_files=check_files)
+    if instructor and course.is_release:
+        raise CourseError(f"{course.root / 'course.yaml'}: this is the student release of the course: it has "
+                          f"no solutions and no hidden grader, so `{ctx.info_name}` cannot run on it.",
+                          "Instructors run it in the course folder (the one with solutions/ and grader/), "
+                          "or pass --course DIR.")
+    return course
 
 
 def load_exercise(ctx: click.Context, exercise: str, keys=("stub", "readme", "public_checks")) -> tuple[Course, Exercise]:

@@ -64,17 +64,172 @@ def check(ctx, exercise, directory, as_json, verbose):
     every check passes, 1 otherwise, 2 for a usage error.
     """
     from nncourse.grading.engine import grade
+    from nncourse.imports import explain_missing_module, import_message
+    from nncourse.printed import PrintedOutput, render_printed
     from nncourse.reports.terminal import render
+    from nncourse.sandbox.proxy import Session
     from nncourse.submission import resolve_submission
     from nncourse.workspace import find_module, save_last_check
     course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
     module = find_module(ex, directory)
+    rule = import_message(module)
     with resolve_submission(module, ex.module) as sub:
-        result = grade(course, ex, sub, suite="public")
+        session = Session(str(sub.module_path), ex.module_name)
+        printed = PrintedOutput(session)
+        result = grade(course, ex, sub, suite="public", session=session, extra_plugins=(printed,))
+    result = result.model_copy(update={"message": explain_missing_module(result.message)})
     save_last_check(module, result)
     if as_json:
         click.echo(result.to_json())
     else:
         click.echo(f"{ex.id} · {ex.title}: public checks on {module}\n")
+        if rule:
+            click.echo(f"IMPORTS: {rule}\n")
+        if note := _portable_note(session):
+            click.echo(note + "\n")
         click.echo(render(result, verbose=verbose, show_points=False))
-    ctx.exit(0 if result.counts()["passed"] == len(result.tests) and result.tests else 1)
+        click.echo(render_printed(printed.by_test))
+    passed = result.counts()["passed"] == len(result.tests) and result.tests
+    ctx.exit(0 if passed and not rule else 1)
+
+
+def _portable_note(session) -> str:
+    """Said once per check: where the Linux sandbox is not used."""
+    from nncourse.sandbox import portable
+    return portable.NOTE if portable.active() else ""
+
+
+exchange_option = click.option("--exchange", "exchange_dir", type=click.Path(file_okay=False), metavar="DIR",
+                               help="The exchange folder (default: $NNCOURSE_EXCHANGE, else course.yaml's exchange:).")
+
+
+@main.command()
+@click.argument("exercise")
+@dir_option
+@click.option("--student", metavar="ID", help="Your student id (default: $NNCOURSE_STUDENT, else your login name).")
+@exchange_option
+@click.pass_context
+def submit(ctx, exercise, directory, student, exchange_dir):
+    """Hand in your module for EXERCISE: a copy goes into the course's exchange.
+
+    Every submission is kept (nothing is overwritten); your instructor grades
+    the latest one. Only you and your instructors can read it. After grading,
+    `nncourse score EXERCISE` shows your result.
+    """
+    from datetime import datetime, timezone
+
+    from nncourse import exchange
+    from nncourse.hints import hint_log
+    from nncourse.late import lateness
+    from nncourse.workspace import STATE_DIR, find_module
+    course, ex = load_exercise(ctx, exercise, keys=())
+    module = find_module(ex, directory)
+    student = exchange.check_student_id(student or exchange.default_student())
+    root = exchange.exchange_root(course, exchange_dir)
+    now = datetime.now(timezone.utc)
+    late = lateness(course.late_policy_for(ex), ex.deadline, now)
+    extra = {"late": late.late}
+    if course.record_hints:
+        extra["hints"] = hint_log(module.parent)
+    from nncourse.imports import import_message
+    if rule := import_message(module):
+        click.echo(f"WARNING: {rule}", err=True)
+    receipt = exchange.submit(root, ex, module, student, extra=extra, now=now)
+    exchange.save_receipt(module.parent / STATE_DIR, receipt)
+    click.echo(f"submitted {module} for {ex.id} as {student} at {now:%Y-%m-%d %H:%M:%S} UTC "
+               f"(sha256 {receipt.sha256[:12]}).")
+    if late.late and late.factor == 0.0:
+        click.echo(f"LATE: this is past the hard deadline ({late.days_late} started days after "
+                   f"{late.deadline:%Y-%m-%d %H:%M} UTC): it is stored, but the late policy scores it 0.")
+    elif late.late:
+        click.echo(f"LATE: {late.days_late} started day(s) after the deadline; the late policy keeps "
+                   f"{late.factor:.0%} of the score.")
+    if note := exchange.platform_note():
+        click.echo(note)
+    click.echo(f"Next: `nncourse score {ex.id}` once your instructor has graded it.")
+
+
+@main.command()
+@click.argument("exercise")
+@dir_option
+@exchange_option
+@json_option
+@click.pass_context
+def score(ctx, exercise, directory, exchange_dir, as_json):
+    """Show the graded result of your latest submission of EXERCISE.
+
+    Exit status 0 when it is graded, 1 when it is not graded yet (or you have
+    not submitted from this workspace).
+    """
+    from nncourse import exchange
+    from nncourse.reports.terminal import render
+    from nncourse.workspace import STATE_DIR
+    course, ex = load_exercise(ctx, exercise, keys=())
+    folder = _submit_folder(ex, directory)
+    mine = exchange.receipts(folder / STATE_DIR, ex.id)
+    if not mine:
+        click.echo(f"{ex.id}: you have not submitted it from {folder} yet "
+                   f"(`nncourse submit {ex.id}`" + (f" --dir {directory}" if directory else "") + ").")
+        ctx.exit(1)
+    last = mine[-1]
+    root = exchange.exchange_root(course, exchange_dir or last.exchange)
+    result = exchange.feedback_for(root, last)
+    when = last.submitted_at[:19].replace("T", " ")
+    if result is None:
+        click.echo(f"{ex.id}: your submission of {when} UTC (sha256 {last.sha256[:12]}) is not graded yet.")
+        ctx.exit(1)
+    if as_json:
+        click.echo(result.to_json())
+        return
+    click.echo(f"{ex.id} · {ex.title}: your submission of {when} UTC (sha256 {last.sha256[:12]})\n")
+    if result.late_penalty:
+        click.echo(f"late: {result.raw_score:g} points before the late penalty, "
+                   f"-{result.late_penalty:g} for lateness\n")
+    click.echo(render(result))
+
+
+def _submit_folder(ex, directory) -> Path:
+    """The folder whose .nncourse/ holds the receipts: --dir, else ./<id>/ (or . when it holds the module)."""
+    from nncourse.workspace import exercise_dir
+    if directory:
+        return Path(directory)
+    here = exercise_dir(ex, None)
+    return here if here.is_dir() or not (Path.cwd() / ex.module).is_file() else Path.cwd()
+
+
+@main.command()
+@click.argument("exercise")
+@click.argument("target", required=False)
+@click.option("--level", type=click.IntRange(min=1), metavar="N", help="Show level N again instead of the next one.")
+@dir_option
+@click.pass_context
+def hint(ctx, exercise, target, level, directory):
+    """A hint for TARGET (a function or method of EXERCISE), one level at a time.
+
+    The first call gives the idea, the next the formula, the last the shape of
+    the code. Without TARGET: the targets that have hints.
+    """
+    from nncourse.hints import hint_log, load_hints, next_hint
+    course, ex = load_exercise(ctx, exercise, keys=())
+    folder = _submit_folder(ex, directory)
+    if not target:
+        hints = load_hints(course, ex)
+        if not hints:
+            click.echo(f"{ex.id} has no hints.")
+            return
+        seen = {}
+        for entry in hint_log(folder):
+            if entry.get("exercise") == ex.id:
+                seen[entry.get("target")] = max(seen.get(entry.get("target"), 0), entry.get("level", 0))
+        click.echo(f"Hints for {ex.id} (`nncourse hint {ex.id} TARGET`):")
+        for name, levels in hints.items():
+            click.echo(f"  {name:<28} {seen.get(name, 0)} of {len(levels)} seen")
+        return
+    shown, total, text = next_hint(course, ex, target, folder, level)
+    names = {1: "the idea", 2: "the formula", 3: "the shape of the code"}
+    click.echo(f"{target}, hint {shown} of {total} ({names.get(shown, 'more')}):\n")
+    click.echo(text)
+    if shown < total:
+        click.echo(f"\nStill stuck? `nncourse hint {ex.id} {target}` again gives the next level.")
+    if course.record_hints:
+        click.echo("\n(This course records hint use: `submit` sends the list of hints you asked for.)")

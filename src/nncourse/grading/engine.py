@@ -31,9 +31,11 @@ SUITES = ("public", "hidden")
 def grader_version(course: Course, ex: Exercise) -> str:
     """A short hash of everything that decides a hidden score: suite, reference, thresholds, engine."""
     digest = hashlib.sha256(f"{__version__}|{course.version}|{ex.model_dump_json()}".encode())
-    suite_dir = course.path(ex.grader)
-    files = sorted(p for p in suite_dir.glob("*.py"))
-    for path in [*files, course.path(ex.solution)]:
+    if ex.grader is None or ex.solution is None:  # a student release: only the public checks exist
+        files = [course.path(ex.public_checks)]
+    else:
+        files = [*sorted(course.path(ex.grader).glob("*.py")), course.path(ex.solution)]
+    for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -42,7 +44,7 @@ def suite_path(course: Course, ex: Exercise, suite: str) -> Path:
     return course.path(ex.public_checks if suite == "public" else ex.grader)
 
 
-def run_suite(path: Path, plugin: GraderPlugin) -> None:
+def run_suite(path: Path, plugin: GraderPlugin, extra_plugins: tuple = ()) -> None:
     """pytest.main on one suite with our plugin, its own output swallowed.
 
     Suites of different exercises share file names (test_softmax.py, test_public.py):
@@ -55,7 +57,7 @@ def run_suite(path: Path, plugin: GraderPlugin) -> None:
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
-            pytest.main(args, plugins=[plugin])
+            pytest.main(args, plugins=[plugin, *extra_plugins])
     finally:
         _forget_modules_under(root)
 
@@ -83,7 +85,8 @@ def _no_plugin_autoload():
 
 
 def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
-          seed: int = 0, limits: Limits | None = None, session: Session | None = None) -> Result:
+          seed: int = 0, limits: Limits | None = None, session: Session | None = None,
+          extra_plugins: tuple = ()) -> Result:
     """Run one suite on one submission. Never raises for anything the student's code does."""
     started = time.monotonic()
     course_limits = course.limits_for(ex)
@@ -96,7 +99,7 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
         require_points=(suite == "hidden"))
     plugin.session.start()  # the worker imports numpy while pytest collects
     try:
-        run_suite(suite_path(course, ex, suite), plugin)
+        run_suite(suite_path(course, ex, suite), plugin, extra_plugins)
     finally:
         plugin.session.close()
     return _assemble(course, ex, submission, plugin, suite, time.monotonic() - started)

@@ -97,7 +97,8 @@ def detect() -> Isolation:
 
 # A forked grading process (the batch's pool) must not share its parent's answer: the
 # fallback uid is derived from the pid, and kill_uid in one process would kill the other's worker.
-os.register_at_fork(after_in_child=detect.cache_clear)
+if hasattr(os, "register_at_fork"):  # not on Windows, where only the portable worker runs
+    os.register_at_fork(after_in_child=detect.cache_clear)
 
 
 def bwrap_version() -> str | None:

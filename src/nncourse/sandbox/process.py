@@ -60,6 +60,12 @@ def _signal_name(num: int) -> str:
 class WorkerProcess:
     """One worker process with its two channels, its output tails and its scratch dir."""
 
+    def __new__(cls, *args, **kwargs):
+        from nncourse.sandbox import portable  # macOS, Windows, or NNCOURSE_PORTABLE=1: a plain child process
+        if cls is WorkerProcess and portable.active():
+            return portable.PortableWorker(*args, **kwargs)
+        return super().__new__(cls)
+
     def __init__(self, module_path: str, module_name: str, limits: Limits):
         self.limits = limits
         self.isolation = isolation.detect()
