@@ -168,7 +168,8 @@ def course_page(book: Gradebook, course: Course, all_stats: list[ExerciseStats])
         p.append(f"<figure><img src=\"{plots.data_uri(png)}\" alt=\"histogram of totals\"><figcaption>How many "
                  "students got each course total (sum of final scores).</figcaption></figure>")
     p.append("<h2>Exercises</h2><table><tr><th>exercise</th><th class=\"num\">submitted</th><th class=\"num\">"
-             "mean</th><th class=\"num\">median</th><th class=\"num\">late</th><th class=\"num\">errors, timeouts, import failures"
+             "mean</th><th class=\"num\">median</th><th class=\"num\">late</th><th class=\"num\">"
+             "errors, timeouts, import failures"
              "</th><th>most often lost</th></tr>")
     for st in all_stats:
         f = st.finals
