@@ -66,6 +66,9 @@ def test_import_summary_student_extend_adjust_export(gb, tmp_path):
 
 
 def test_user_mistakes_are_one_sentence(gb, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\nalice\n")
+    gb("import-roster", roster)
     assert "no student 'zed'" in gb("zed", code=2)
     assert "exactly one of --score and --delta" in gb("adjust", "a", "exercise2", "--why", "x", code=2)
     bad = tmp_path / "bad.json"
@@ -73,3 +76,11 @@ def test_user_mistakes_are_one_sentence(gb, tmp_path):
     out = gb("import", bad, code=1)
     assert "bad.json: not a Result" in out and "Traceback" not in out
     assert "unknown exercise" in gb("extend", "a", "nope", "--days", "1", code=2)
+
+
+def test_reading_a_gradebook_that_is_not_there_creates_nothing(cli, tmp_path):
+    db = tmp_path / "none.db"
+    result = cli("gradebook", "--gradebook", db)
+    assert result.exit_code == 1 and "no gradebook at" in result.output and not db.exists()
+    result = cli("export", "csv", "--gradebook", db)
+    assert result.exit_code == 1 and not db.exists()

@@ -122,6 +122,7 @@ def test_roster_import_and_summary(tmp_path, course):
         book.add_students(students)
         book.record(make_result(), student="alice", submitted_at=DEADLINE2 - timedelta(days=1))
         summary = class_summary(book, course)
+        assert book.summary() == summary
         assert summary.exercises == ["exercise2"] and summary.max_points == {"exercise2": 180}
         assert [(r.student, r.total) for r in summary.rows] == [("alice", 5), ("bob", 0)]
         assert summary.rows[1].score("exercise2") is None
@@ -142,9 +143,10 @@ def test_a_file_that_is_not_a_gradebook_is_one_sentence(tmp_path):
 
 
 
-def _write_many(path: str, course_dir: str, writer: str, n: int) -> None:
+def _write_many(path: str, course_dir: str, writer: str, n: int, go) -> None:
     from nncourse.course import load_course
     course = load_course(course_dir, check_files=False)
+    go.wait(120)  # both writers open the (new, empty) file and write at the same moment
     with Gradebook(path, course) as book:
         for i in range(n):
             book.record(make_result(points=(i % 4, 3, 1), sha=f"{i:064x}"), student=f"{writer}-{i % 20}",
@@ -156,9 +158,11 @@ def _write_many(path: str, course_dir: str, writer: str, n: int) -> None:
 def test_two_processes_writing_at_once_do_not_corrupt_it(tmp_path, course):
     path, n = str(tmp_path / "g.db"), 300
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no connection shared by fork
-    procs = [ctx.Process(target=_write_many, args=(path, str(course.root), w, n)) for w in ("a", "b")]
+    go = ctx.Event()
+    procs = [ctx.Process(target=_write_many, args=(path, str(course.root), w, n, go)) for w in ("a", "b")]
     for p in procs:
         p.start()
+    go.set()
     for p in procs:
         p.join(300)
     assert [p.exitcode for p in procs] == [0, 0]

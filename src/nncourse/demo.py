@@ -64,6 +64,7 @@ def _write_outputs(course: Course, book, out: Path, jobs: int, plots: bool, outc
     outcome.timings["feedback"] = time.monotonic() - t0
     pages = write_class_report(book, course, out / "report", "../feedback")
     outcome.plot_bytes = [b for w in written for b in w.plot_bytes]
+    largest = max(outcome.plot_bytes, default=0) / 1024
     sample = next((w for w in written if w.plot_bytes), written[0] if written else None)
     outcome.files = {
         "gradebook": f"{out / 'gradebook.db'}   (nncourse gradebook --gradebook {out / 'gradebook.db'})",
@@ -71,7 +72,7 @@ def _write_outputs(course: Course, book, out: Path, jobs: int, plots: bool, outc
         "nbgrader CSV": str(exports / "nbgrader-grades.csv"),
         "Gradescope": f"{out / 'gradescope'}/EXERCISE/STUDENT/results.json ({n_gs} files)",
         "feedback pages": f"{out / 'feedback'}/STUDENT/EXERCISE.html and .md ({len(written)} pages, "
-                          f"{len(outcome.plot_bytes)} plots, largest {max(outcome.plot_bytes, default=0) / 1024:.0f} KB)"
+                          f"{len(outcome.plot_bytes)} plots, largest {largest:.0f} KB)"
                           + (f"; e.g. {sample.html}" if sample else ""),
         "class report": f"{pages[0]} (and {len(pages) - 1} exercise pages)"}
 

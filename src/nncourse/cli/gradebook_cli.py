@@ -9,19 +9,22 @@ import click
 
 from nncourse.cli import main
 from nncourse.cli.options import load
-from nncourse.errors import UsageError
+from nncourse.errors import GradebookError, UsageError
 
 gradebook_option = click.option(
     "--gradebook", "gradebook_path", type=click.Path(dir_okay=False), envvar="NNCOURSE_GRADEBOOK", metavar="FILE",
     help="The gradebook file (default: $NNCOURSE_GRADEBOOK, else gradebook.db in the course folder).")
 
 
-def open_book(ctx: click.Context):
-    """The course and its gradebook (from the group's --gradebook)."""
+def open_book(ctx: click.Context, *, create: bool = False):
+    """The course and its gradebook (from the group's --gradebook); only writers create a new file."""
     from nncourse.gradebook import Gradebook, default_path
     course = load(ctx)
-    path = ctx.find_object(dict).get("gradebook_path") if ctx.find_object(dict) else None
-    return course, Gradebook(path or default_path(course), course)
+    path = Path((ctx.find_object(dict) or {}).get("gradebook_path") or default_path(course))
+    if not create and not path.exists():
+        raise GradebookError(f"no gradebook at {path} yet.",
+                             "`nncourse gradebook import RESULTS` creates it; or pass --gradebook FILE.")
+    return course, Gradebook(path, course)
 
 
 class StudentOrCommand(click.Group):
@@ -90,7 +93,7 @@ def import_roster(ctx, csv_file):
     """Add or update students from CSV (columns id, name or first/last name, email)."""
     from nncourse.gradebook.roster import read_roster
     students = read_roster(csv_file)
-    _, book = open_book(ctx)
+    _, book = open_book(ctx, create=True)
     with book:
         book.add_students(students)
         click.echo(f"{len(students)} students in {csv_file} added or updated in {book.path}.")
@@ -105,7 +108,7 @@ def import_results(ctx, sources, student_id):
     """Record Result JSON files (`grade --out DIR`) or JSON lines (`grade --json`); skips what is already in."""
     from nncourse.gradebook.ingest import module_bytes, read_results, student_of, submitted_at_of
     from nncourse.gradebook.store import already_recorded, utc
-    course, book = open_book(ctx)
+    course, book = open_book(ctx, create=True)
     added = skipped = 0
     with book:
         for source in sources:
@@ -133,7 +136,7 @@ def import_results(ctx, sources, student_id):
 @click.pass_context
 def extend(ctx, student, exercise, days, hours):
     """Give STUDENT more time on EXERCISE (replaces an earlier extension) and rescore their submissions."""
-    course, book = open_book(ctx)
+    course, book = open_book(ctx, create=True)
     ex = course.exercise(exercise)
     extension = timedelta(days=days, hours=hours)
     if extension < timedelta(0):

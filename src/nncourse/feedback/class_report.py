@@ -81,10 +81,10 @@ def _first_line(text: str, limit: int = 160) -> str:
     return line[:limit] + ("…" if len(line) > limit else "")
 
 
-def _spread(values: list[float]) -> str:
+def _spread(values: list[float], noun: str = "submissions") -> str:
     if not values:
-        return "no submissions"
-    return (f"{len(values)} submissions; mean {statistics.fmean(values):.1f}, median "
+        return f"no {noun}"
+    return (f"{len(values)} {noun}; mean {statistics.fmean(values):.1f}, median "
             f"{statistics.median(values):g}, min {min(values):g}, max {max(values):g}")
 
 
@@ -161,14 +161,15 @@ def course_page(book: Gradebook, course: Course, all_stats: list[ExerciseStats])
     totals = [r.total for r in summary.rows if r.standings]
     p = [f"<h1>{esc(course.title)}</h1>", f"<p class=\"muted\">Class report &middot; {len(summary.rows)} "
          f"students &middot; course version {esc(course.version)}</p>",
-         f"<div class=\"box\"><div class=\"score\">Totals: {esc(_spread(totals))} (out of "
+         f"<div class=\"box\"><div class=\"score\">Totals: {esc(_spread(totals, 'students'))} (out of "
          f"{summary.max_total:g})</div></div>"]
     if totals:
         png = plots.png_bytes(plots.histogram_figure(totals, summary.max_total, "course totals"))
         p.append(f"<figure><img src=\"{plots.data_uri(png)}\" alt=\"histogram of totals\"><figcaption>How many "
                  "students got each course total (sum of final scores).</figcaption></figure>")
     p.append("<h2>Exercises</h2><table><tr><th>exercise</th><th class=\"num\">submitted</th><th class=\"num\">"
-             "mean</th><th class=\"num\">median</th><th class=\"num\">late</th><th class=\"num\">errors/timeouts"
+             "mean</th><th class=\"num\">median</th><th class=\"num\">late</th><th class=\"num\">"
+             "errors, timeouts, import failures"
              "</th><th>most often lost</th></tr>")
     for st in all_stats:
         f = st.finals

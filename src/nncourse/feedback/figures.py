@@ -75,16 +75,16 @@ def _backprop(f: Figures, student, reference) -> None:
         return
     f.plots.append(Plot(
         "Training loss", "Mean loss per epoch of MLP([2, 16, 16, 1], relu, seed=0).fit(make_moons(300, "
-        "noise 0.1), epochs=60, learning_rate=0.3, batch_size=32, seed=0), as in the graded test: grey the reference, dashed "
-        "blue yours. A curve that does not go down, or goes up, points at the gradient or the update.",
+        "noise 0.1), epochs=60, learning_rate=0.3, batch_size=32, seed=0), as in the graded test: grey "
+        "the reference, dashed blue yours. A curve that does not go down, or goes up, points at the gradient or the update.",
         plots.png_bytes(plots.loss_figure(training))))
     if training.boundary_problem:
         f.notes.append(training.boundary_problem)
         return
     f.plots.append(Plot(
         "Decision boundary on make_moons", "Colours: the class your trained network predicts over the "
-        "plane; dots: the 300 training points (red class 1, blue class 0); dashed line: the reference network's boundary after the "
-        "same training.", plots.png_bytes(plots.boundary_figure(training))))
+        "plane; dots: the 300 training points (red class 1, blue class 0); dashed line: the reference "
+        "network's boundary after the same training.", plots.png_bytes(plots.boundary_figure(training))))
 
 
 PLOTTERS = {"activations": "_activations", "backprop": "_backprop"}

@@ -55,7 +55,7 @@ def student_of(result: Result, module: str | None = None) -> str | None:
     if not result.submission:
         return None
     sub = PurePath(result.submission)
-    if module and sub.name == module or sub.suffix == ".py":
+    if module and sub.name == module:
         return sub.parent.name or None
     return sub.stem or None
 

@@ -323,6 +323,11 @@ class Gradebook:
                                 "WHERE r.id = ?", (result_id,)).fetchone()
         return row[0] if row else None
 
+    def summary(self):
+        """The class table (gradebook.summary.ClassSummary): one row per student, one column per exercise."""
+        from nncourse.gradebook.summary import class_summary
+        return class_summary(self, self.course)
+
     def counts(self) -> dict[str, int]:
         tables = ("roster", "submissions", "results", "tests", "extensions", "adjustments")
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
