@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_true
+from nncourse.grading.checks import assert_close, assert_differs, assert_true
 
 IN_PLACE_HINT = ("update the array itself (p -= ..., or params[k][...] = ...); "
                  "params[k] = p - ... only rebinds the dict entry to a new array")
@@ -10,6 +10,8 @@ IN_PLACE_HINT = ("update the array itself (p -= ..., or params[k][...] = ...); "
 # float32 (relative rounding ~6e-8) is off by up to ~1e-7 * lr * steps in absolute terms;
 # every bug of the mutants moves params by more than 1e-6.
 ATOL = 1e-7
+DEFAULTS = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+EXPLICIT = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}  # step tests never rely on the constructor's defaults
 RULE = ("m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g**2, m_hat = m/(1-b1**t), v_hat = v/(1-b2**t), "
         "p -= lr * m_hat / (sqrt(v_hat) + eps), with t = 1, 2, ... counted per call of step")
 
@@ -51,22 +53,32 @@ def _run(student, params, grads_seq, lrs, **kwargs):
 def test_Adam_has_lr_attribute_with_default_0_001(student):
     assert_close(student.Adam().lr, 0.001, what="Adam().lr",
                  hint="store the learning rate in the attribute lr; its default is 0.001")
-    assert_close(student.Adam(lr=0.05).lr, 0.05, what="Adam(lr=0.05).lr",
+    assert_close(student.Adam(lr=0.05, **EXPLICIT).lr, 0.05, what="Adam(lr=0.05).lr",
                  hint="store the constructor's lr argument in self.lr")
 
 
 @pytest.mark.target("Adam")
 @pytest.mark.points(2)
 def test_Adam_default_hyperparameters(student, rng):
-    # tiny gradients make eps visible; varying ones make beta1 and beta2 visible
+    # The defaults are observed through your own step: Adam() must move params exactly as
+    # Adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8) does, so a bug in step costs Adam.step's
+    # points, not these; and the run must depend on the hyperparameters (or it proves nothing).
+    # Tiny gradients make eps visible; varying ones make beta1 and beta2 visible.
     params = {"W": np.zeros((2, 3)), "b": np.zeros(3)}
     scale = np.array([[1e-9, 1.0, 30.0], [3e-9, 0.1, 5.0]])
     grads = [{"W": rng.normal(size=(2, 3)) * scale, "b": rng.normal(size=3)} for _ in range(4)]
-    want = _adam_math(params, grads, [0.001] * 4)
+    explicit = _run(student, params, grads, [None] * 4, **DEFAULTS)
+    other = _run(student, params, grads, [None] * 4, lr=0.002, beta1=0.5, beta2=0.9, eps=1e-3)
+    assert_differs(np.concatenate([np.ravel(explicit[k]) for k in params]),
+                   np.concatenate([np.ravel(other[k]) for k in params]), what="Adam.step",
+                   message="Adam: your step moves params the same way for Adam(lr=0.001, beta1=0.9, beta2=0.999, "
+                           "eps=1e-8) and Adam(lr=0.002, beta1=0.5, beta2=0.9, eps=1e-3), so the defaults cannot be "
+                           "checked. Hint: step must use self.lr, self.beta1, self.beta2 and self.eps")
     got = _run(student, params, grads, [None] * 4)
     for k in params:
-        assert_close(got[k], want[k], atol=ATOL,
-                     what=f"params['{k}'] after 4 steps of Adam() (defaults lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8)",
+        assert_close(got[k], explicit[k], rtol=1e-12, atol=0,
+                     what=f"params['{k}'] after 4 steps of Adam() compared with Adam(lr=0.001, beta1=0.9, "
+                          "beta2=0.999, eps=1e-8)",
                      inputs={f"grad of {k}, step 1": grads[0][k], f"grad of {k}, step 2": grads[1][k]},
                      hint="the defaults are lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8")
 
@@ -77,7 +89,7 @@ def test_Adam_step_updates_params_in_place(student, rng):
     params, grads = _problem(rng, n_steps=2)
     P = student.put(params)
     arrays = {k: P.ref_item(k) for k in params}
-    opt = student.Adam(lr=0.1)
+    opt = student.Adam(lr=0.1, **EXPLICIT)
     opt.step(P, grads[0])
     opt.step(P, grads[1])
     after = P.value()
@@ -98,7 +110,7 @@ def test_Adam_step_updates_params_in_place(student, rng):
 def test_Adam_step_first_step_moves_each_param_by_lr_times_sign_of_grad(student, rng):
     params = {"W": rng.normal(size=(3, 2))}
     g = np.array([[3.0, -0.01], [200.0, -5e-3], [0.5, -40.0]])
-    got = _run(student, params, [{"W": g}], [None], lr=0.01)
+    got = _run(student, params, [{"W": g}], [None], lr=0.01, **EXPLICIT)
     # exactly lr * g / (|g| + eps): about lr * sign(g) whatever the size of g
     assert_close(got["W"], params["W"] - 0.01 * g / (np.abs(g) + 1e-8), atol=ATOL,
                  what="params['W'] after the first step of Adam(lr=0.01)",
@@ -128,7 +140,7 @@ def test_Adam_step_counts_t_once_per_step_for_all_keys(student, rng):
     for g in grads:
         g["c"] = rng.normal(size=4)
     P = student.put(params)
-    opt = student.Adam(lr=0.01)
+    opt = student.Adam(lr=0.01, **EXPLICIT)
     done = 0
     for n_done in (1, 3):
         for g in grads[done:n_done]:
@@ -152,7 +164,7 @@ def test_Adam_step_eps_is_added_after_the_sqrt(student):
     grads = [{"w": np.array([1e-10, -3e-10, 1e-9, -2e-11])},
              {"w": np.array([2e-10, -1e-10, 5e-10, -4e-11])}]
     want = _adam_math(params, grads, [0.1] * 2)
-    got = _run(student, params, grads, [None] * 2, lr=0.1)
+    got = _run(student, params, grads, [None] * 2, lr=0.1, **EXPLICIT)
     assert_close(got["w"], want["w"], atol=ATOL, what="params['w'] after 2 Adam steps (lr=0.1) with gradients ~1e-10",
                  inputs={"grad, step 1": grads[0]["w"], "grad, step 2": grads[1]["w"]},
                  hint="eps goes outside the square root: m_hat / (np.sqrt(v_hat) + eps)")
@@ -163,7 +175,7 @@ def test_Adam_step_eps_is_added_after_the_sqrt(student):
 def test_Adam_step_keeps_separate_moments_per_key(student, rng):
     params, grads = _problem(rng, n_steps=3, same_shape=True)
     want = _adam_math(params, grads, [0.05] * 3)
-    got = _run(student, params, grads, [None] * 3, lr=0.05)
+    got = _run(student, params, grads, [None] * 3, lr=0.05, **EXPLICIT)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL,
                      what=f"params['{k}'] after 3 steps with two keys of the same shape (3, 2) and different grads",
@@ -176,7 +188,7 @@ def test_Adam_step_uses_lr_changed_between_steps(student, rng):
     params, grads = _problem(rng, n_steps=3)
     lrs = [0.1, 0.01, 0.3]
     want = _adam_math(params, grads, lrs)
-    got = _run(student, params, grads, lrs, lr=lrs[0])
+    got = _run(student, params, grads, lrs, lr=lrs[0], **EXPLICIT)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL, what=f"params['{k}'] after 3 steps with opt.lr set to 0.1, 0.01, 0.3",
                      hint="read self.lr inside step: a schedule changes it between steps")
@@ -187,7 +199,7 @@ def test_Adam_step_uses_lr_changed_between_steps(student, rng):
 def test_Adam_step_does_not_modify_grads(student, rng):
     params, grads = _problem(rng, n_steps=2)
     P = student.put(params)
-    opt = student.Adam(lr=0.1)
+    opt = student.Adam(lr=0.1, **EXPLICIT)
     remote = [student.put(g) for g in grads]
     for G in remote:
         opt.step(P, G)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nncourse.grading.checks import assert_close, assert_true
+from nncourse.grading.checks import assert_close, assert_differs, assert_true
 
 IN_PLACE_HINT = ("update the array itself (p -= lr * v, or params[k][...] = ...); "
                  "params[k] = p - lr * v only rebinds the dict entry to a new array")
@@ -41,11 +41,21 @@ def _run(student, params, grads_seq, lrs, **kwargs):
 def test_Momentum_default_hyperparameters(student, rng):
     assert_close(student.Momentum().lr, 0.01, what="Momentum().lr",
                  hint="store the learning rate in the attribute lr; its default is 0.01")
+    # beta's default is observed through your own step: Momentum() must move params exactly as
+    # Momentum(lr=0.01, beta=0.9) does, so a bug in step costs Momentum.step's points, not this one;
+    # and the run must depend on beta (or it proves nothing about the default)
     params, grads = _problem(rng)
-    want = _momentum_math(params, grads, [0.01] * 4, beta=0.9)
+    explicit = _run(student, params, grads, [None] * 4, lr=0.01, beta=0.9)
+    other = _run(student, params, grads, [None] * 4, lr=0.02, beta=0.5)
+    assert_differs(np.concatenate([np.ravel(explicit[k]) for k in params]),
+                   np.concatenate([np.ravel(other[k]) for k in params]), what="Momentum.step",
+                   message="Momentum: your step moves params the same way for Momentum(lr=0.01, beta=0.9) and "
+                           "Momentum(lr=0.02, beta=0.5), so the defaults cannot be checked. "
+                           "Hint: step must use self.lr and self.beta")
     got = _run(student, params, grads, [None] * 4)
     for k in params:
-        assert_close(got[k], want[k], what=f"params['{k}'] after 4 steps of Momentum() (defaults lr=0.01, beta=0.9)",
+        assert_close(got[k], explicit[k], rtol=1e-12, atol=0,
+                     what=f"params['{k}'] after 4 steps of Momentum() compared with Momentum(lr=0.01, beta=0.9)",
                      hint="the defaults are lr=0.01, beta=0.9")
 
 
@@ -127,7 +137,7 @@ def test_Momentum_step_uses_lr_changed_between_steps(student, rng):
 def test_Momentum_step_does_not_modify_grads(student, rng):
     params, grads = _problem(rng, n_steps=2)
     P = student.put(params)
-    opt = student.Momentum(lr=0.1)
+    opt = student.Momentum(lr=0.1, beta=0.9)
     remote = [student.put(g) for g in grads]
     for G in remote:
         opt.step(P, G)
@@ -150,7 +160,7 @@ def test_Momentum_step_two_optimizers_do_not_share_state(student, rng):
     params, grads = _problem(rng, n_steps=2)
     other = {k: np.zeros_like(v) for k, v in params.items()}
     P1, P2 = student.put(params), student.put(other)
-    first, second = student.Momentum(lr=0.1), student.Momentum(lr=0.1)
+    first, second = student.Momentum(lr=0.1, beta=0.9), student.Momentum(lr=0.1, beta=0.9)
     first.step(P1, grads[0])
     first.step(P1, grads[1])
     second.step(P2, grads[0])

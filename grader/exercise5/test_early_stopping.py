@@ -167,6 +167,17 @@ def test_early_stopping_step_restores_best_params_in_training(student, rng):
 @pytest.mark.target("EarlyStopping")
 @pytest.mark.points(1)
 def test_early_stopping_defaults_patience_5_min_delta_0(student):
-    # 0.9999 is an improvement only with min_delta = 0; then 5 epochs without improvement
+    # 0.9999 is an improvement only with min_delta = 0; then 5 epochs without improvement.
+    # The defaults are observed through your own step: EarlyStopping() must answer exactly as
+    # EarlyStopping(patience=5, min_delta=0.0) does, so a bug in step costs EarlyStopping.step's
+    # points, not this one; and the answers must depend on the arguments (or they prove nothing).
     losses = [1.0, 0.9999, 1.25, 1.5, 1.75, 2.0, 2.25]
-    expect_steps(student, losses, [False] * 6 + [True], "EarlyStopping().step results with the defaults")
+    explicit = run_steps(student.EarlyStopping(patience=5, min_delta=0.0), losses)
+    other = run_steps(student.EarlyStopping(patience=2, min_delta=0.3), losses)
+    if explicit == other:
+        fail("EarlyStopping", "the arguments change nothing", {"val_losses": losses},
+             f"step gives {explicit} for both patience=5, min_delta=0.0 and patience=2, min_delta=0.3",
+             "step must use self.patience and self.min_delta")
+    got = run_steps(student.EarlyStopping(), losses)
+    assert_equal(got, explicit, what="EarlyStopping().step results compared with EarlyStopping(patience=5, "
+                 "min_delta=0.0)", inputs={"val_losses": losses}, hint="the defaults are patience=5, min_delta=0.0")

@@ -76,7 +76,7 @@ def _nm_leaf(value, candidates):
     if isinstance(value, bool):
         return bool(new)
     if isinstance(value, int):
-        return int(new)
+        return float(new) if flavor == "nan" else int(new)
     if isinstance(value, float):
         return float(new)
     return new[()] if isinstance(value, _nm_np.generic) else new
