@@ -88,7 +88,8 @@ def check(ctx, exercise, directory, as_json, verbose):
         if note := _portable_note(session):
             click.echo(note + "\n")
         click.echo(render(result, verbose=verbose, show_points=False))
-        click.echo(render_printed(printed.by_test))
+        if section := render_printed(printed.by_test):
+            click.echo(section)
     passed = result.counts()["passed"] == len(result.tests) and result.tests
     ctx.exit(0 if passed and not rule else 1)
 
