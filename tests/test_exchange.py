@@ -253,3 +253,12 @@ def test_read_only_exchange_is_a_clear_error(shared_tmp):
             return {"error": str(exc)}
         return {"error": None}
     assert "may not write" in as_user(ALICE, try_submit)["error"]
+
+
+def test_a_student_id_claimed_by_another_account_is_flagged(monkeypatch, tmp_path):
+    entry = exchange.Inbound(tmp_path, "tok", "alice", tmp_path / MODULE, datetime.now(timezone.utc),
+                             datetime.now(timezone.utc), "0" * 64, 12345, True, {})
+    monkeypatch.setattr(exchange, "owner_name", lambda e: "mallory")
+    assert exchange.identity_note(entry) == "submitted by the account 'mallory' under the student id 'alice'"
+    monkeypatch.setattr(exchange, "owner_name", lambda e: "alice")
+    assert exchange.identity_note(entry) == ""

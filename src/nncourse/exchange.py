@@ -254,6 +254,25 @@ def _read_entry(folder: Path, ex: Exercise) -> Inbound:
                    os.lstat(folder).st_uid, hashlib.sha256(data).hexdigest() == meta.get("sha256"), meta)
 
 
+def owner_name(entry: Inbound) -> str | None:
+    """The login name of the account that made the entry (POSIX), or None."""
+    if not POSIX:
+        return None
+    import pwd
+    try:
+        return pwd.getpwuid(entry.owner_uid).pw_name
+    except KeyError:
+        return None
+
+
+def identity_note(entry: Inbound) -> str:
+    """A warning when the account that submitted is not the student id it claims (on a shared machine)."""
+    owner = owner_name(entry)
+    if owner is None or owner == entry.student or entry.owner_uid == os.geteuid():
+        return ""
+    return f"submitted by the account {owner!r} under the student id {entry.student!r}"
+
+
 def latest_per_student(entries: list[Inbound]) -> list[Inbound]:
     """Each student's last submission by the kernel's time, students in sorted order."""
     latest: dict[str, Inbound] = {}

@@ -79,7 +79,8 @@ def grade(ctx, exercise, exchange_dir, out_dir, jobs):
 
 def _notes(entry, message: str) -> str:
     """What the instructor (and the student) should know about this submission, before the grader's message."""
-    notes = []
+    from nncourse.exchange import identity_note
+    notes = [note] if (note := identity_note(entry)) else []
     if not entry.intact:
         notes.append("the module was changed after it was submitted (its sha256 differs); "
                      "the changed file was graded and its time counts")

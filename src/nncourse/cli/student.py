@@ -15,7 +15,8 @@ from nncourse.cli.options import dir_option, json_option, load, load_exercise
 @click.pass_context
 def list_exercises(ctx, workspace):
     """List the exercises, their points, and the state of your workspace."""
-    from nncourse.workspace import last_check
+    from nncourse.exchange import receipts
+    from nncourse.workspace import STATE_DIR, last_check
     course = load(ctx, check_files=False)
     root = Path(workspace)
     click.echo(f"{course.title} ({course.version})")
@@ -26,6 +27,9 @@ def list_exercises(ctx, workspace):
             last = last_check(ex, root)
             state = "fetched, not checked" if last is None else \
                 f"last check: {last.counts()['passed']}/{len(last.tests)} passed"
+            sent = receipts(root / ex.id / STATE_DIR, ex.id)
+            if sent:
+                state += f"; submitted {sent[-1].submitted_at[:16].replace('T', ' ')} UTC"
         due = f"  due {ex.deadline:%Y-%m-%d %H:%M %Z}" if ex.deadline else ""
         click.echo(f"  {ex.id:<10} {ex.points:>4g} pts  {ex.title}{due}  [{state}]")
 
