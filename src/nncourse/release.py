@@ -41,7 +41,9 @@ def release_manifest(course: Course) -> dict:
     """course.yaml of the release: no solution, grader, thresholds or instructor comments."""
     data = course.model_dump(mode="json", exclude_none=True,
                              include={"title", "version", "late_policy", "limits", "exchange", "record_hints"})
-    data.pop("exchange", None)  # a path on the instructors' machine; the student's side sets its own
+    if not (course.exchange and course.exchange.is_absolute()):
+        data.pop("exchange", None)  # a relative path means the instructors' course folder: not the students'
+
     data["release"] = "student"
     data["exercises"] = []
     for ex in course.exercises:
