@@ -64,6 +64,13 @@ def build_release(course: Course, dest: str | Path) -> list[Path]:
     """
     dest = Path(dest).resolve()
     _check_dest(course, dest)
+    try:
+        return _write_release(course, dest)
+    except OSError as exc:
+        raise CourseError(f"{dest}: the release could not be written ({exc.strerror or exc}).") from None
+
+
+def _write_release(course: Course, dest: Path) -> list[Path]:
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nncourse-release-", dir=dest.parent))
     written = []
