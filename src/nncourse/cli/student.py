@@ -64,8 +64,10 @@ def fetch(ctx, exercise, directory):
 def check(ctx, exercise, directory, as_json, verbose):
     """Run EXERCISE's public checks on your module and say what is wrong.
 
-    Your code runs in a separate process with a time limit. Exit status 0 when
-    every check passes, 1 otherwise, 2 for a usage error.
+    Your code runs in a separate process with a time limit; what it prints is
+    shown per check, below the report. Imports other than NumPy and the
+    standard library are named first. Exit status 0 when every check passes
+    and the imports keep that rule, 1 otherwise, 2 for a usage error.
     """
     from nncourse.grading.engine import grade
     from nncourse.imports import explain_missing_module, import_message
