@@ -107,6 +107,8 @@ def test_past_the_hard_deadline_is_stored_and_marked_late(runner, tmp_path, monk
     result = Result.from_json(res.output)
     assert result.student == "carol" and result.raw_score == 51 and result.score == 0
     assert result.late_penalty == 51 and result.submitted_at is not None
+    text = runner.invoke(main, [*args, "score", EX, "--dir", str(ws)]).output
+    assert "late: 51 points before the late penalty, -51 for lateness" in text and "score: 0 / 51" in text
 
 
 def test_exchange_grade_grades_the_latest_of_each_student(cli, ex_env, tmp_path):
@@ -253,3 +255,27 @@ def test_read_only_exchange_is_a_clear_error(shared_tmp):
             return {"error": str(exc)}
         return {"error": None}
     assert "may not write" in as_user(ALICE, try_submit)["error"]
+
+
+def test_a_student_id_claimed_by_another_account_is_flagged(monkeypatch, tmp_path):
+    entry = exchange.Inbound(tmp_path, "tok", "alice", tmp_path / MODULE, datetime.now(timezone.utc),
+                             datetime.now(timezone.utc), "0" * 64, 12345, True, {})
+    monkeypatch.setattr(exchange, "owner_name", lambda e: "mallory")
+    assert exchange.identity_note(entry) == "submitted by the account 'mallory' under the student id 'alice'"
+    monkeypatch.setattr(exchange, "owner_name", lambda e: "alice")
+    assert exchange.identity_note(entry) == ""
+
+
+def test_a_failed_write_leaves_nothing_half_written(ex_env, tmp_path, monkeypatch):
+    ex = load_course(REPO).exercise(EX)
+    module = write_module(tmp_path / "ws", MODULE, "x = 1\n")
+    real = exchange._write_new
+
+    def fail_on_meta(path, data):
+        if path.name == exchange.META:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+    monkeypatch.setattr(exchange, "_write_new", fail_on_meta)
+    with pytest.raises(exchange.ExchangeError, match="could not be stored"):
+        exchange.submit(ex_env, ex, module, "alice")
+    assert list((ex_env / "inbound").iterdir()) == []

@@ -8,6 +8,7 @@ or mutant. The wheel's bundled release must equal a fresh release of the course.
 from __future__ import annotations
 
 import hashlib
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from wheel_helpers import build_wheel
+from wheel_helpers import build_sdist, build_wheel
 from nncourse.course import load_course
 from nncourse.release import build_release
 
@@ -90,6 +91,17 @@ def test_wheel_holds_the_release_and_no_answer(wheel, course, tmp_path):
              for p in (tmp_path / "fresh").rglob("*") if p.is_file()}
     assert bundled == fresh, "the packaged release drifted from the course"
     assert "nncourse/cli/student.py" in files and "nncourse/release.py" in files
+
+
+def test_sdist_holds_no_answer(tmp_path):
+    """The source distribution builds the wheel's release, so it carries the course manifest and the
+    exercises' student files, but no solution, hidden test or mutant."""
+    with tarfile.open(build_sdist(tmp_path)) as tar:
+        files = {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    assert "course.yaml" in files and "setup.py" in files
+    manifest = files.pop("course.yaml")  # the instructors' manifest: it names solution paths, nothing more
+    assert MARKER.encode() not in manifest
+    assert_no_secret(files)
 
 
 def test_release_cli_and_instructor_commands_refuse_a_release(cli, tmp_path):

@@ -11,9 +11,9 @@ COPIED = ("src", "exercises", "solutions", "grader", "course.yaml", "pyproject.t
           "MANIFEST.in", "README.md")
 
 
-def build_wheel(workdir: Path) -> Path:
-    """The nncourse wheel built from a copy of the repository (solutions and grader included in the copy)."""
-    src, out = workdir / "repo", workdir / "dist"
+def copy_repo(workdir: Path) -> Path:
+    """A copy of the repository's sources (solutions and grader included: what a build could leak)."""
+    src = workdir / "repo"
     for name in COPIED:
         item = REPO / name
         if item.is_dir():
@@ -21,8 +21,24 @@ def build_wheel(workdir: Path) -> Path:
         else:
             src.mkdir(parents=True, exist_ok=True)
             shutil.copy2(item, src / name)
+    return src
+
+
+def build_wheel(workdir: Path) -> Path:
+    """The nncourse wheel built from a copy of the repository."""
+    src, out = copy_repo(workdir), workdir / "dist"
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
                            "-w", str(out), str(src)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     (path,) = out.glob("nncourse-*.whl")
+    return path
+
+
+def build_sdist(workdir: Path) -> Path:
+    """The source distribution (python -m build --sdist), built from a copy of the repository."""
+    src, out = copy_repo(workdir), workdir / "dist"
+    done = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "-o", str(out), str(src)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (path,) = out.glob("nncourse-*.tar.gz")
     return path

@@ -20,7 +20,7 @@ def test_step_values_and_zero(student):
     got = student.step(z)
     assert_equal(got, np.array([0, 0, 1]), what="step(z)", inputs={"z": z},
                  hint="1 where z > 0 strictly, so step(0) == 0")
-    assert_dtype_kind(got, "iu", what="step(z) dtype", inputs={"z": z}, hint="return ints: .astype(int)")
+    assert_dtype_kind(got, "iu", what="step(z) dtype", inputs={"z": z}, hint="return integers, not booleans or floats")
     assert_shape(student.step(0.0), (), what="step(0.0) shape", hint="a scalar gives a 0-d result")
 
 
@@ -44,7 +44,7 @@ def test_net_input_batch_and_single(student):
     p.bias = 0.5
     X = np.array([[1.0, 1.0], [3.0, 0.0]])
     assert_close(p.net_input(X), [-0.5, 3.5], what="net_input(X), weights [1, -2], bias 0.5",
-                 inputs={"X": X}, hint="X @ weights + bias")
+                 inputs={"X": X}, hint="the weighted sum of each row plus the bias; `nncourse hint exercise1 Perceptron.net_input`")
     assert_shape(p.net_input(X[0]), (), what="net_input(x) shape for one sample x (2,)",
                  hint="one sample (d,) gives a 0-d value")
 
@@ -69,8 +69,8 @@ def test_update_one_misclassified_sample(student):
     assert_equal(float(as_array(err, what="update(x, 1)")), 1.0, what="update(x, 1) return value",
                  inputs={"x": x}, hint="error = y - predict(x)")
     assert_close(p.weights, [1.1, -1.9], what="weights after update(x, 1) with lr 0.1", inputs={"x": x},
-                 hint="weights += learning_rate * error * x")
-    assert_close(p.bias, 0.6, what="bias after update(x, 1) with lr 0.1", hint="bias += learning_rate * error")
+                 hint="the rule moves the weights by learning rate x error x sample (README section 2)")
+    assert_close(p.bias, 0.6, what="bias after update(x, 1) with lr 0.1", hint="the bias moves by learning rate x error")
 
 
 @pytest.mark.target("Perceptron.fit")

@@ -193,7 +193,7 @@ def elu(z, alpha=1.0):
 
     Careful: ``np.where(z > 0, z, alpha * (np.exp(z) - 1))`` computes exp(z)
     for every element, also the large positive ones it then throws away, and
-    exp(1e4) overflows. Feed exp only values <= 0 (e.g. ``np.minimum(z, 0)``).
+    exp(1e4) overflows. Make sure exp only ever sees values <= 0.
 
     Parameters
     ----------

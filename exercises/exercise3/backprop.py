@@ -48,9 +48,11 @@ def affine_backward(dout, cache):
 
     With ``out = x @ W + b`` and ``dout = dL/dout`` of shape (n, m):
 
-        dx = dout @ W.T              (n, d)
-        dW = x.T @ dout              (d, m)  a sum over the n samples
-        db = dout.sum(axis=0)        (m,)    a sum over the n samples, not a mean
+        dx  (n, d)   dL/dx_ij = sum_k dout_ik W_jk
+        dW  (d, m)   dL/dW_jk = sum_i x_ij dout_ik   a sum over the n samples
+        db  (m,)     dL/db_k  = sum_i dout_ik        a sum over the n samples, not a mean
+
+    (the README derives these; `nncourse hint exercise3 affine_backward` helps step by step)
 
     Returns
     -------
@@ -80,7 +82,7 @@ def relu_forward(x):
 
 
 def relu_backward(dout, cache):
-    """Backward pass of ReLU: ``dx = dout`` where x > 0, and 0 where x <= 0.
+    """Backward pass of ReLU: the gradient passes where x > 0 and is 0 where x <= 0.
 
     The derivative at exactly x = 0 is taken to be 0. Return a new array:
     do not zero entries of ``dout`` in place.
@@ -109,7 +111,7 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """Backward pass of the sigmoid: ``dx = dout * s * (1 - s)`` with ``s = sigmoid(x)``.
+    """Backward pass of the sigmoid: dout times the local slope s (1 - s), s = sigmoid(x).
 
     Tip: keep ``s`` in the cache, so the backward needs no exp at all.
 
@@ -134,7 +136,7 @@ def tanh_forward(x):
 
 
 def tanh_backward(dout, cache):
-    """Backward pass of tanh: ``dx = dout * (1 - t**2)`` with ``t = tanh(x)``.
+    """Backward pass of tanh: dout times the local slope 1 - t^2, t = tanh(x).
 
     Example
     -------
@@ -226,7 +228,7 @@ class MLP:
         raise NotImplementedError("MLP.predict: not implemented yet")
 
     def fit(self, X, y, epochs=1000, learning_rate=0.1, batch_size=None, seed=None):
-        """Train by gradient descent: for each batch, ``p -= learning_rate * grad``.
+        """Train by gradient descent: for each batch, every param moves by -learning_rate * its gradient.
 
         With ``batch_size=None`` each epoch is one step on the full batch.
         Otherwise each epoch shuffles the samples with

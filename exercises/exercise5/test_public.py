@@ -73,7 +73,7 @@ def test_dropout_forward_mask_and_keep_rate(student):
     assert_true(np.all((mask == 0) | np.isclose(mask, 2.0)),
                 f"dropout_forward: mask values for p = 0.5: expected 0 and 1/(1-p) = 2, got {np.unique(mask)[:6]}. "
                 "Hint: mask = keep / (1 - p)")
-    assert_close(out, x * mask, what="dropout_forward out compared with x * mask", hint="out = x * mask")
+    assert_close(out, x * mask, what="dropout_forward out compared with x * mask", hint="out is x multiplied by the mask you return")
     rate, bound = float(np.mean(mask != 0)), math.sqrt(math.log(2e7) / (2 * x.size))
     assert_true(abs(rate - 0.5) <= bound,
                 f"dropout_forward: kept fraction for p = 0.5 on 10 000 units: expected 0.5 +- {bound:.3f}, "
@@ -94,9 +94,9 @@ def test_dropout_forward_eval_mode(student):
 def test_dropout_backward_small_example(student):
     dout, mask = np.array([[1.0, 2.0, 3.0]]), np.array([[0.0, 2.0, 2.0]])
     assert_close(student.dropout_backward(dout, mask), [[0.0, 4.0, 6.0]], what="dropout_backward(dout, mask)",
-                 inputs={"dout": dout, "mask": mask}, hint="dx = dout * mask")
+                 inputs={"dout": dout, "mask": mask}, hint="the backward goes through the same mask as the forward")
     assert_close(student.dropout_backward(dout, None), dout, what="dropout_backward(dout, None)",
-                 inputs={"dout": dout}, hint="mask None (evaluation mode): dx = dout")
+                 inputs={"dout": dout}, hint="mask None (evaluation mode): the gradient passes unchanged")
 
 
 @pytest.mark.target("EarlyStopping.step")

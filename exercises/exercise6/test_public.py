@@ -100,7 +100,7 @@ def test_loss_and_grads_small_example(student):
                  hint="cross-entropy + 0.5 * reg * sum(W**2), not counting b")
     # dlogits = [0.5 - 1, 0.5] = [-0.5, 0.5]; dW = X.T @ dlogits + reg * W; db = dlogits
     assert_close(grads["W"], [[0.0, 1.0], [-0.5, 1.5]], what='loss_and_grads(X, y) grads["W"] with reg=0.5',
-                 inputs={"X": X, "y": y}, hint="X.T @ dlogits + reg * W")
+                 inputs={"X": X, "y": y}, hint="chain rule through logits = XW + b, plus the penalty's gradient reg * W (README section 5)")
     assert_close(grads["b"], [-0.5, 0.5], what='loss_and_grads(X, y) grads["b"] with reg=0.5',
                  inputs={"X": X, "y": y}, hint="dlogits summed over the batch, no reg term")
 

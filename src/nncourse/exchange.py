@@ -98,6 +98,13 @@ def exchange_root(course: Course, explicit: str | os.PathLike | None = None) -> 
 
 def init_exchange(root: Path, group: str | None = None) -> Path:
     """Create (or repair the modes of) an exchange; `group` is the instructors' group (POSIX)."""
+    try:
+        return _init(root, group)
+    except OSError as exc:
+        raise ExchangeError(f"the exchange {root} could not be set up: {exc.strerror or exc}.") from None
+
+
+def _init(root: Path, group: str | None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o755)
     gid = _gid(group) if group else None
@@ -151,7 +158,10 @@ def submit(root: Path, ex: Exercise, module: Path, student: str, *, extra: dict 
     """Store `module` as a new submission of `student`; never overwrites, never half-written."""
     check_student_id(student)
     inbound = _inbound(root, writing=True)
-    data = module.read_bytes()
+    try:
+        data = module.read_bytes()
+    except OSError as exc:
+        raise SubmissionError(f"{module}: cannot be read ({exc.strerror or exc}).") from None
     now = now or datetime.now(timezone.utc)
     token = secrets.token_hex(16)
     meta = {"exercise": ex.id, "student": student, "module": ex.module,
@@ -254,6 +264,25 @@ def _read_entry(folder: Path, ex: Exercise) -> Inbound:
                    os.lstat(folder).st_uid, hashlib.sha256(data).hexdigest() == meta.get("sha256"), meta)
 
 
+def owner_name(entry: Inbound) -> str | None:
+    """The login name of the account that made the entry (POSIX), or None."""
+    if not POSIX:
+        return None
+    import pwd
+    try:
+        return pwd.getpwuid(entry.owner_uid).pw_name
+    except KeyError:
+        return None
+
+
+def identity_note(entry: Inbound) -> str:
+    """A warning when the account that submitted is not the student id it claims (on a shared machine)."""
+    owner = owner_name(entry)
+    if owner is None or owner == entry.student or entry.owner_uid == os.geteuid():
+        return ""
+    return f"submitted by the account {owner!r} under the student id {entry.student!r}"
+
+
 def latest_per_student(entries: list[Inbound]) -> list[Inbound]:
     """Each student's last submission by the kernel's time, students in sorted order."""
     latest: dict[str, Inbound] = {}
@@ -274,6 +303,14 @@ def for_student(result: Result) -> Result:
 
 def publish(root: Path, entry: Inbound, result: Result) -> Path:
     """Write the student's Result into feedback/<token>/, readable only by the submitter."""
+    try:
+        return _publish(root, entry, result)
+    except OSError as exc:
+        raise ExchangeError(f"the feedback of {entry.student} could not be written into {root / FEEDBACK}: "
+                            f"{exc.strerror or exc}.", "Nothing was lost: run `nncourse exchange grade` again.") from None
+
+
+def _publish(root: Path, entry: Inbound, result: Result) -> Path:
     folder = root / FEEDBACK / entry.token
     staging = root / FEEDBACK / f".tmp-{secrets.token_hex(16)}"
     staging.mkdir(mode=0o700)

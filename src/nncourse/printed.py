@@ -20,10 +20,19 @@ def _tail_position(tail) -> int:
     return tail.total if tail is not None else 0
 
 
+def _snapshot(tail) -> tuple[int, bytes, bytes]:
+    """(total, head, tail) read while the drain thread is not between its updates (it bumps total first)."""
+    for _ in range(50):
+        first = (tail.total, bytes(tail.head), bytes(tail.tail))
+        time.sleep(0.001)
+        if first == (tail.total, bytes(tail.head), bytes(tail.tail)):
+            break
+    return first
+
+
 def _bytes_since(tail, start: int) -> bytes:
     """Bytes the stream got since position `start`, as far as the capped buffer kept them."""
-    total = tail.total
-    head, rest = bytes(tail.head), bytes(tail.tail)
+    total, head, rest = _snapshot(tail)
     if total == len(head) + len(rest):       # nothing dropped: the whole stream is head + tail
         return (head + rest)[start:]
     kept_from = total - len(rest)             # the tail holds [kept_from, total)

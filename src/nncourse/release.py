@@ -41,7 +41,9 @@ def release_manifest(course: Course) -> dict:
     """course.yaml of the release: no solution, grader, thresholds or instructor comments."""
     data = course.model_dump(mode="json", exclude_none=True,
                              include={"title", "version", "late_policy", "limits", "exchange", "record_hints"})
-    data.pop("exchange", None)  # a path on the instructors' machine; the student's side sets its own
+    if not (course.exchange and course.exchange.is_absolute()):
+        data.pop("exchange", None)  # a relative path means the instructors' course folder: not the students'
+
     data["release"] = "student"
     data["exercises"] = []
     for ex in course.exercises:
@@ -62,6 +64,13 @@ def build_release(course: Course, dest: str | Path) -> list[Path]:
     """
     dest = Path(dest).resolve()
     _check_dest(course, dest)
+    try:
+        return _write_release(course, dest)
+    except OSError as exc:
+        raise CourseError(f"{dest}: the release could not be written ({exc.strerror or exc}).") from None
+
+
+def _write_release(course: Course, dest: Path) -> list[Path]:
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nncourse-release-", dir=dest.parent))
     written = []

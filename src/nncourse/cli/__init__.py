@@ -37,8 +37,9 @@ def main(ctx, course_dir):
     """Auto-graded exercises for building neural networks in NumPy.
 
     \b
-    Students:     nncourse fetch exercise1 · nncourse check exercise1
+    Students:     nncourse fetch exercise1 · check · hint · submit · score
     Instructors:  nncourse grade exercise1 SUBMISSIONS... --out results/
+                  nncourse exchange grade exercise1 · nncourse release --dir DIR
     CI:           nncourse validate
 
     \b

@@ -45,6 +45,7 @@ def grade(ctx, exercise, exchange_dir, out_dir, jobs):
     """
     from nncourse import exchange
     from nncourse.grading.batch import grade_many
+    from nncourse.imports import explain_missing_module
     from nncourse.late import apply_late_policy
     from nncourse.reports.terminal import render_row
     course, ex = load_exercise(ctx, exercise, keys=("solution", "grader"))
@@ -63,7 +64,7 @@ def grade(ctx, exercise, exchange_dir, out_dir, jobs):
     results = grade_many(str(course.root), ex.id, [str(e.module) for e in latest], jobs=jobs or os.cpu_count() or 1)
     for entry, result in zip(latest, results):
         result = result.model_copy(update={"student": entry.student, "submission": entry.folder.name,
-                                           "message": _notes(entry, result.message)})
+                                           "message": _notes(entry, explain_missing_module(result.message))})
         if result.status.value != "error":
             result = apply_late_policy(result, course.late_policy_for(ex), ex.deadline, entry.stored_at)
         else:
@@ -79,7 +80,8 @@ def grade(ctx, exercise, exchange_dir, out_dir, jobs):
 
 def _notes(entry, message: str) -> str:
     """What the instructor (and the student) should know about this submission, before the grader's message."""
-    notes = []
+    from nncourse.exchange import identity_note
+    notes = [note] if (note := identity_note(entry)) else []
     if not entry.intact:
         notes.append("the module was changed after it was submitted (its sha256 differs); "
                      "the changed file was graded and its time counts")

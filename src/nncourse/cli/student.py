@@ -15,7 +15,8 @@ from nncourse.cli.options import dir_option, json_option, load, load_exercise
 @click.pass_context
 def list_exercises(ctx, workspace):
     """List the exercises, their points, and the state of your workspace."""
-    from nncourse.workspace import last_check
+    from nncourse.exchange import receipts
+    from nncourse.workspace import STATE_DIR, last_check
     course = load(ctx, check_files=False)
     root = Path(workspace)
     click.echo(f"{course.title} ({course.version})")
@@ -26,6 +27,9 @@ def list_exercises(ctx, workspace):
             last = last_check(ex, root)
             state = "fetched, not checked" if last is None else \
                 f"last check: {last.counts()['passed']}/{len(last.tests)} passed"
+            sent = receipts(root / ex.id / STATE_DIR, ex.id)
+            if sent:
+                state += f"; submitted {sent[-1].submitted_at[:16].replace('T', ' ')} UTC"
         due = f"  due {ex.deadline:%Y-%m-%d %H:%M %Z}" if ex.deadline else ""
         click.echo(f"  {ex.id:<10} {ex.points:>4g} pts  {ex.title}{due}  [{state}]")
 
@@ -60,8 +64,10 @@ def fetch(ctx, exercise, directory):
 def check(ctx, exercise, directory, as_json, verbose):
     """Run EXERCISE's public checks on your module and say what is wrong.
 
-    Your code runs in a separate process with a time limit. Exit status 0 when
-    every check passes, 1 otherwise, 2 for a usage error.
+    Your code runs in a separate process with a time limit; what it prints is
+    shown per check, below the report. Imports other than NumPy and the
+    standard library are named first. Exit status 0 when every check passes
+    and the imports keep that rule, 1 otherwise, 2 for a usage error.
     """
     from nncourse.grading.engine import grade
     from nncourse.imports import explain_missing_module, import_message
@@ -88,7 +94,8 @@ def check(ctx, exercise, directory, as_json, verbose):
         if note := _portable_note(session):
             click.echo(note + "\n")
         click.echo(render(result, verbose=verbose, show_points=False))
-        click.echo(render_printed(printed.by_test))
+        if section := render_printed(printed.by_test):
+            click.echo(section)
     passed = result.counts()["passed"] == len(result.tests) and result.tests
     ctx.exit(0 if passed and not rule else 1)
 
