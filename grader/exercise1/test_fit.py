@@ -6,6 +6,15 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from nncourse.grading.checks import as_array, assert_close, assert_equal, assert_true
+from nncourse.sandbox.callbacks import Method
+
+# While Perceptron.fit is graded, the reference answers for the lower-level calls it makes,
+# so a bug in one of those costs points only on its own tests (sandbox/callbacks.py).
+pytestmark = pytest.mark.uses_reference(
+    "step",
+    Method("Perceptron.net_input", state=("weights", "bias"), read_only=("weights", "bias")),
+    Method("Perceptron.predict", state=("weights", "bias"), read_only=("weights", "bias")),
+    Method("Perceptron.update", state=("weights", "bias", "learning_rate"), read_only=("learning_rate",)))
 
 AND_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 AND_Y = np.array([0, 0, 0, 1])
@@ -83,15 +92,17 @@ def test_fit_stops_after_first_epoch_without_errors(student, reference):
 
 @pytest.mark.target("Perceptron.fit")
 @pytest.mark.points(1)
-def test_fit_on_already_separated_data_returns_single_zero(student):
+def test_fit_on_already_separated_data_starts_with_zero_errors(student):
     p = student.Perceptron(2, seed=0)
     p.weights = np.array([1.0, 1.0])  # with bias -1.5 this already computes AND
     p.bias = -1.5
     got = p.fit(AND_X, AND_Y, epochs=20)
-    assert_equal(list(got) if isinstance(got, (list, tuple)) else got, [0],
-                 what="fit on AND from weights [1, 1], bias -1.5, which already classify it",
-                 inputs={"X": AND_X, "y": AND_Y},
-                 hint="fit starts from the current weights (no new draw) and stops after an epoch with 0 errors")
+    # only the first count is checked: stopping after it is test_fit_stops_after_first_epoch_without_errors's
+    first = got[0] if isinstance(got, (list, tuple)) and got else None
+    assert_equal(first, 0, what="the first error count of fit on AND from weights [1, 1], bias -1.5, which "
+                 "already classify it", inputs={"X": AND_X, "y": AND_Y},
+                 hint="fit starts from the current weights (no new draw); an epoch without a wrong prediction "
+                      "counts 0 errors")
     assert_close(p.weights, np.array([1.0, 1.0]), what="weights after that fit",
                  hint="fit must not re-draw or reset the weights")
 

@@ -8,6 +8,7 @@ kept for the instructor only.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import time
 import traceback
@@ -17,6 +18,7 @@ import pytest
 
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
 from nncourse.grading.checks import CheckFailed
+from nncourse.sandbox.callbacks import StandIns
 from nncourse.result import TestResult, TestStatus
 from nncourse.sandbox.proxy import Session, StudentModule
 
@@ -82,7 +84,9 @@ class GraderPlugin:
     def pytest_configure(self, config):
         for line in ("points(n): points this test is worth",
                      "target(name): the API name the test grades",
-                     "timeout(seconds): wall-clock budget of this test"):
+                     "timeout(seconds): wall-clock budget of this test",
+                     "uses_reference(*names): lower-level names of the student's module the reference "
+                     "answers for during this test (a str, or callbacks.Method for a method)"):
             config.addinivalue_line("markers", line)
 
     def pytest_collectreport(self, report):
@@ -95,10 +99,20 @@ class GraderPlugin:
         self.session.deadline = time.monotonic() + budget
         if self.submission_deadline is not None:
             self.session.deadline = min(self.session.deadline, self.submission_deadline)
-        try:
-            yield
-        finally:
-            self.session.deadline = None
+        with self._stand_ins(item):
+            try:
+                yield
+            finally:
+                self.session.deadline = None
+
+    def _stand_ins(self, item):
+        """The reference answers for the names of the test's `uses_reference` markers (never its target)."""
+        target = str(_marker_arg(item, "target", "") or "")
+        names = [n for m in item.iter_markers("uses_reference") for n in m.args
+                 if getattr(n, "name", n) != target]
+        if not names or self.reference_path is None:
+            return contextlib.nullcontext()
+        return self.session.using_reference(StandIns(self._reference_module(), names))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -143,6 +157,9 @@ class GraderPlugin:
     def reference(self):
         if self.reference_path is None:
             pytest.fail("the reference is not available in this suite", pytrace=False)
+        return self._reference_module()
+
+    def _reference_module(self):
         if self._reference is None:
             spec = importlib.util.spec_from_file_location("nncourse_reference_module", self.reference_path)
             module = importlib.util.module_from_spec(spec)
