@@ -33,6 +33,7 @@ class Session:
         self.deadline: float | None = None
         self.last_warnings: list[str] = []
         self.stand_ins: callbacks.StandIns | None = None  # the reference answers for these names now
+        self.hung: dict[str, str] = {}  # API name -> why it is not called again (it timed out before)
         self._shimmed = False
 
     # -- lifecycle ----------------------------------------------------------------
@@ -182,6 +183,10 @@ class RemoteCallable:
 
     def _request(self, args, kwargs, **extra) -> dict:
         s = self._session
+        if self.label in s.hung:  # fail fast: it already used up a whole test's budget
+            exc = WorkerTimeout(f"{self.label} {s.hung[self.label]}")
+            exc.not_run = True
+            raise exc
         return s.request({"op": "call", "target": self._target, "name": self._name,
                           "args": _outgoing(s, list(args)), "kwargs": _outgoing(s, dict(kwargs)),
                           **extra})

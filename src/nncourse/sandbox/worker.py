@@ -150,9 +150,7 @@ class Shims:
             raise StandInFailed(f"{name}: its arguments could not be sent: {exc}") from None
         reply = protocol.read_frame(self.req_fd)
         if type(reply) is not dict or "callback_error" in reply:
-            why = reply.get("callback_error") if type(reply) is dict else "no answer"
-            raise StandInFailed(f"the reference {name}, standing in for yours while another function is "
-                                f"graded, failed on the arguments your code passed it: {why}")
+            raise StandInFailed(str(reply.get("callback_error") if type(reply) is dict else f"{name}: no answer"))
         if obj is not None:
             for key, value in (reply.get("state") or {}).items():
                 setattr(obj, key, value)
@@ -294,10 +292,15 @@ class Worker:
 def describe(exc: BaseException) -> dict:
     """An exception as plain text: its type, base classes, message and a short traceback."""
     if isinstance(exc, SyntaxError):
+        if isinstance(exc.filename, str):  # the student's own file name, not the sandbox's path
+            exc.filename = os.path.basename(exc.filename)
         tb = "".join(traceback.format_exception_only(type(exc), exc))
-    else:  # the student's own frames only: the worker's are noise to them
+    else:  # the student's own frames only, by file name: the worker's are noise to them
         frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if os.path.basename(f.filename) not in ("worker.py", "protocol.py", _SHIM_FILE)]
+                  if os.path.basename(f.filename) not in ("worker.py", "protocol.py", _SHIM_FILE)
+                  and not f.filename.startswith("<frozen ")]
+        for frame in frames:
+            frame.filename = os.path.basename(frame.filename)
         tb = "".join(["Traceback (most recent call last):\n", *traceback.format_list(frames),
                       *traceback.format_exception_only(type(exc), exc)])
     if isinstance(exc, SystemExit):
