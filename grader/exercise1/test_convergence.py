@@ -87,10 +87,16 @@ def test_fit_converges_on_separable_blobs(student, seed, thresholds):
 
 @pytest.mark.target("Perceptron.fit")
 @pytest.mark.points(2)
-def test_fit_never_converges_on_xor(student, seed):
-    history = student.Perceptron(2, seed=seed).fit(AND_X, XOR_Y, epochs=30)
+def test_fit_never_converges_on_xor(student, reference, seed):
+    w0 = np.random.default_rng(seed).normal(0.0, 0.01, size=2)  # a start like the constructor's, known here
+    p = student.Perceptron(2, seed=seed)
+    p.weights, p.bias = w0.copy(), 0.0
+    ref = reference.Perceptron(2, seed=seed)
+    ref.weights, ref.bias = w0.copy(), 0.0
+    history = p.fit(AND_X, XOR_Y, epochs=30)
     n = len(history) if isinstance(history, (list, tuple, np.ndarray)) else None
-    assert_true(n == 30 and all(e > 0 for e in history),
+    assert_true(n == 30 and all(e > 0 for e in history) and list(history) == ref.fit(AND_X, XOR_Y, epochs=30),
                 f"Perceptron.fit: on XOR (not linearly separable, seed {seed}) every epoch of fit(epochs=30) "
-                f"must misclassify at least one sample: expected 30 counts all > 0, got {n} epochs, "
+                f"must misclassify at least one sample: expected the 30 counts (all > 0) of the perceptron rule "
+                f"from weights {np.round(w0, 4).tolist()}, bias 0, got {n} epochs, "
                 f"history {history!r:.120}. Hint: count an error whenever update returns a non-zero error")
