@@ -59,3 +59,10 @@ def _measure_reference(course, exercise="exercise2"):
     """The reference's times, measured once per process (not part of a submission's grading time)."""
     ex = course.exercise(exercise)
     budgets.for_suite(course, ex, suite_path(course, ex, "hidden"), course.limits_for(ex).test_timeout)
+
+
+def test_budget_is_twenty_times_the_reference_within_one_second_and_the_ceiling():
+    assert budgets.budget(0.001, 20.0) == 1.0
+    assert budgets.budget(0.25, 20.0) == 5.0
+    assert budgets.budget(3.0, 20.0) == 20.0
+    assert budgets.budget(None, 7.0) == 7.0

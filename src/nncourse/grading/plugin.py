@@ -120,19 +120,23 @@ class GraderPlugin:
                 self.session.deadline = None
 
     def _stand_ins(self, item):
-        """The reference answers for the names of the test's `uses_reference` markers (never its target)."""
+        """The reference answers for the names of the test's `uses_reference` markers, and for functions
+        that timed out before (without a reference, those fail at once); never for the test's target."""
         target = str(_marker_arg(item, "target", "") or "")
-        names = [n for m in item.iter_markers("uses_reference") for n in m.args] if self.reference_path else []
-        names = [n for n in names if getattr(n, "name", n) not in self.session.hung]
-        # a function that timed out before: the reference answers for it (or, without one, a failure at once)
-        refused = {n: f"{n} {why}" for n, why in self.session.hung.items() if self.reference_path is None or "." in n}
-        names += [n for n in self.session.hung if n not in refused]
-        names = [n for n in names if getattr(n, "name", n) != target]
-        refused.pop(target, None)
-        if not names and not refused:
-            return contextlib.nullcontext()
         reference = self._reference_module() if self.reference_path else None
-        return self.session.using_reference(StandIns(reference, names, refused))
+        declared = {getattr(n, "name", n): n for m in item.iter_markers("uses_reference") for n in m.args} \
+            if reference is not None else {}
+        refused = {}
+        for name, why in self.session.hung.items():
+            if reference is not None and "." not in name:
+                declared.setdefault(name, name)
+            elif name not in declared:
+                refused[name] = f"{name} {why}"
+        declared.pop(target, None)
+        refused.pop(target, None)
+        if not declared and not refused:
+            return contextlib.nullcontext()
+        return self.session.using_reference(StandIns(reference, declared.values(), refused))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
