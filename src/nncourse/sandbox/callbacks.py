@@ -12,6 +12,9 @@ A method stand-in (`Method("Perceptron.update", state=(...))`) also carries the
 instance's declared attributes: a reference instance is built from them, the
 method runs, and the attributes after the call are written back into the
 student's instance.
+
+Only the names of the running test are answered (never its target), and only
+with plain data bounded in size; any other callback ends the worker.
 """
 from __future__ import annotations
 
