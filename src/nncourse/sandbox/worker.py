@@ -15,7 +15,6 @@ import platform
 import struct
 import sys
 import traceback
-import types
 import warnings
 
 import numpy as np
@@ -73,13 +72,14 @@ def to_plain(obj, depth=0):
 _SHIM_FILE = "<reference stand-in>"
 _SHIM_GLOBAL = "__nncourse_stand_in__"
 _MISSING = object()
+_FunctionType = type(lambda: None)  # types.FunctionType, without one more import in the worker
 
 
 class StandInFailed(Exception):
     """The reference, standing in for one of the student's functions, could not answer."""
 
 
-def _shim_code(attr: str, name: str) -> types.CodeType:
+def _shim_code(attr: str, name: str):
     namespace: dict = {}
     source = f"def {attr}(*args, **kwargs):\n    return {_SHIM_GLOBAL}({name!r}, args, kwargs)\n"
     exec(compile(source, _SHIM_FILE, "exec"), namespace)  # noqa: S102 - fixed template, checked names
@@ -109,14 +109,14 @@ class Shims:
             homes = owner.__mro__ if isinstance(owner, type) else (owner,)
             current = next((vars(h)[attr] for h in homes if attr in vars(h)), None)
             self.state[name] = list(state) if state is not None else None
-            if isinstance(current, types.FunctionType) and not current.__code__.co_freevars:
+            if isinstance(current, _FunctionType) and not current.__code__.co_freevars:
                 if current.__code__.co_filename != _SHIM_FILE:  # an alias of a name already swapped
                     self.saved.append(("code", current, current.__code__))
                     current.__globals__[_SHIM_GLOBAL] = self.call
                     current.__code__ = _shim_code(attr, name)
-            elif isinstance(current, types.FunctionType) or (owner is module and callable(current)):
+            elif isinstance(current, _FunctionType) or (owner is module and callable(current)):
                 self.saved.append(("attr", owner, attr, vars(owner).get(attr, _MISSING)))
-                setattr(owner, attr, types.FunctionType(_shim_code(attr, name), {_SHIM_GLOBAL: self.call}, attr))
+                setattr(owner, attr, _FunctionType(_shim_code(attr, name), {_SHIM_GLOBAL: self.call}, attr))
 
     def restore(self) -> None:
         while self.saved:
