@@ -126,7 +126,7 @@ def test_Adam_step_counts_t_once_per_step_for_all_keys(student, rng):
     for g in grads:
         g["c"] = rng.normal(size=4)
     P = student.put(params)
-    opt = student.Adam(lr=0.01, eps=0.0)
+    opt = student.Adam(lr=0.01, beta1=0.9, beta2=0.999, eps=0.0)  # defaults have their own test
     done = 0
     for n_done in (1, 3):
         for g in grads[done:n_done]:
@@ -150,7 +150,7 @@ def test_Adam_step_eps_is_added_after_the_sqrt(student):
     grads = [{"w": np.array([1e-10, -3e-10, 1e-9, -2e-11])},
              {"w": np.array([2e-10, -1e-10, 5e-10, -4e-11])}]
     want = _adam_math(params, grads, [0.1] * 2, eps=1e-8)
-    got = _run(student, params, grads, [None] * 2, lr=0.1)
+    got = _run(student, params, grads, [None] * 2, lr=0.1, beta1=0.9, beta2=0.999)  # eps: its default
     assert_close(got["w"], want["w"], atol=ATOL, what="params['w'] after 2 Adam steps (lr=0.1) with gradients ~1e-10",
                  inputs={"grad, step 1": grads[0]["w"], "grad, step 2": grads[1]["w"]},
                  hint="eps placement: add eps (default 1e-8) to the square root of the bias-corrected v, "
@@ -163,7 +163,7 @@ def test_Adam_step_eps_is_added_after_the_sqrt(student):
 def test_Adam_step_keeps_separate_moments_per_key(student, rng):
     params, grads = _problem(rng, n_steps=3, same_shape=True)
     want = _adam_math(params, grads, [0.05] * 3)
-    got = _run(student, params, grads, [None] * 3, lr=0.05, eps=0.0)
+    got = _run(student, params, grads, [None] * 3, lr=0.05, beta1=0.9, beta2=0.999, eps=0.0)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL,
                      what=f"params['{k}'] after 3 steps with two keys of the same shape (3, 2) and different grads",
@@ -176,7 +176,7 @@ def test_Adam_step_uses_lr_changed_between_steps(student, rng):
     params, grads = _problem(rng, n_steps=3)
     lrs = [0.1, 0.01, 0.3]
     want = _adam_math(params, grads, lrs)
-    got = _run(student, params, grads, lrs, lr=lrs[0], eps=0.0)
+    got = _run(student, params, grads, lrs, lr=lrs[0], beta1=0.9, beta2=0.999, eps=0.0)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL, what=f"params['{k}'] after 3 steps with opt.lr set to 0.1, 0.01, 0.3",
                      hint="read self.lr inside step: a schedule changes it between steps")
