@@ -4,6 +4,15 @@ import pytest
 from sklearn.datasets import load_iris, make_blobs
 
 from nncourse.grading.checks import as_array, assert_true
+from nncourse.sandbox.callbacks import Method
+
+# While Perceptron.fit is graded, the reference answers for the lower-level calls it makes,
+# so a bug in one of those costs points only on its own tests (sandbox/callbacks.py).
+pytestmark = pytest.mark.uses_reference(
+    "step",
+    Method("Perceptron.net_input", state=("weights", "bias"), read_only=("weights", "bias")),
+    Method("Perceptron.predict", state=("weights", "bias"), read_only=("weights", "bias")),
+    Method("Perceptron.update", state=("weights", "bias", "learning_rate"), read_only=("learning_rate",)))
 
 AND_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 AND_Y = np.array([0, 0, 0, 1])
@@ -27,12 +36,14 @@ def _separable_blobs(seed):
 
 
 def _check_converged(history, limit, dataset, seed):
-    n = len(history) if isinstance(history, (list, tuple, np.ndarray)) else None
-    last = history[-1] if n else None
-    assert_true(n is not None and 0 < n <= limit and last == 0,
+    """The first epoch with 0 errors comes within `limit` epochs (stopping there is graded in test_fit)."""
+    counts = list(history) if isinstance(history, (list, tuple, np.ndarray)) else None
+    first = next((i for i, e in enumerate(counts) if e == 0), None) if counts is not None else None
+    assert_true(first is not None and first < limit,
                 f"Perceptron.fit: convergence on {dataset} (seed {seed}): expected an epoch with 0 errors "
-                f"within {limit} epochs, got {n} epochs, last error count {last}, "
-                f"history {list(history)[:12] if n else history!r}. Hint: {HINT}")
+                f"within {limit} epochs, got " + (f"the first one at epoch {first + 1}" if first is not None
+                                                  else "none") +
+                f", history {counts[:12] if counts is not None else history!r}. Hint: {HINT}")
 
 
 def _check_training_accuracy(p, X, y, dataset, seed):
@@ -47,7 +58,7 @@ def _check_training_accuracy(p, X, y, dataset, seed):
 @pytest.mark.points(2)
 def test_fit_converges_on_and(student, seed, thresholds):
     p = student.Perceptron(2, seed=seed)
-    history = p.fit(AND_X, AND_Y, epochs=100)
+    history = p.fit(AND_X, AND_Y, epochs=int(thresholds["and_max_epochs"]))
     _check_converged(history, thresholds["and_max_epochs"], "the AND truth table", seed)
     _check_training_accuracy(p, AND_X, AND_Y, "the AND truth table", seed)
 
@@ -57,7 +68,7 @@ def test_fit_converges_on_and(student, seed, thresholds):
 def test_fit_converges_on_iris_setosa_vs_versicolor(student, seed, thresholds):
     X, y = _iris_setosa_versicolor(seed)
     p = student.Perceptron(4, seed=seed)
-    history = p.fit(X, y, epochs=100)
+    history = p.fit(X, y, epochs=int(thresholds["iris_max_epochs"]))
     dataset = "iris setosa vs versicolor (100 samples, 4 features)"
     _check_converged(history, thresholds["iris_max_epochs"], dataset, seed)
     _check_training_accuracy(p, X, y, dataset, seed)
@@ -68,7 +79,7 @@ def test_fit_converges_on_iris_setosa_vs_versicolor(student, seed, thresholds):
 def test_fit_converges_on_separable_blobs(student, seed, thresholds):
     X, y = _separable_blobs(seed)
     p = student.Perceptron(2, seed=seed)
-    history = p.fit(X, y, epochs=100)
+    history = p.fit(X, y, epochs=int(thresholds["blobs_max_epochs"]))
     dataset = f"two separable blobs ({len(y)} samples, margin 0.7)"
     _check_converged(history, thresholds["blobs_max_epochs"], dataset, seed)
     _check_training_accuracy(p, X, y, dataset, seed)
@@ -76,10 +87,16 @@ def test_fit_converges_on_separable_blobs(student, seed, thresholds):
 
 @pytest.mark.target("Perceptron.fit")
 @pytest.mark.points(2)
-def test_fit_never_converges_on_xor(student, seed):
-    history = student.Perceptron(2, seed=seed).fit(AND_X, XOR_Y, epochs=30)
+def test_fit_never_converges_on_xor(student, reference, seed):
+    w0 = np.random.default_rng(seed).normal(0.0, 0.01, size=2)  # a start like the constructor's, known here
+    p = student.Perceptron(2, seed=seed)
+    p.weights, p.bias = w0.copy(), 0.0
+    ref = reference.Perceptron(2, seed=seed)
+    ref.weights, ref.bias = w0.copy(), 0.0
+    history = p.fit(AND_X, XOR_Y, epochs=30)
     n = len(history) if isinstance(history, (list, tuple, np.ndarray)) else None
-    assert_true(n == 30 and all(e > 0 for e in history),
+    assert_true(n == 30 and all(e > 0 for e in history) and list(history) == ref.fit(AND_X, XOR_Y, epochs=30),
                 f"Perceptron.fit: on XOR (not linearly separable, seed {seed}) every epoch of fit(epochs=30) "
-                f"must misclassify at least one sample: expected 30 counts all > 0, got {n} epochs, "
+                f"must misclassify at least one sample: expected the 30 counts (all > 0) of the perceptron rule "
+                f"from weights {np.round(w0, 4).tolist()}, bias 0, got {n} epochs, "
                 f"history {history!r:.120}. Hint: count an error whenever update returns a non-zero error")

@@ -11,6 +11,12 @@ from nncourse.grading.checks import (
     assert_close, assert_equal, assert_finite, assert_matches_numeric_grad, call_without_warnings, unusable,
 )
 
+# While MLP is graded, the reference answers for the layer functions and the loss the model calls,
+# so a bug in one of those costs points only on its own tests (sandbox/callbacks.py).
+pytestmark = pytest.mark.uses_reference(
+    "affine_forward", "affine_backward", "relu_forward", "relu_backward", "sigmoid_forward",
+    "sigmoid_backward", "tanh_forward", "tanh_backward", "binary_cross_entropy")
+
 HINT_OUT = "at the output, dL/dz = (p - y) / n for sigmoid + BCE and (p - one_hot(y)) / n for softmax"
 
 

@@ -11,7 +11,7 @@ IN_PLACE_HINT = ("update the array itself (p -= ..., or params[k][...] = ...); "
 # every bug of the mutants moves params by more than 1e-6.
 ATOL = 1e-7
 DEFAULTS = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-EXPLICIT = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}  # step tests never rely on the constructor's defaults
+EXPLICIT = {"beta1": 0.9, "beta2": 0.999, "eps": 0.0}  # step tests never rely on the defaults; eps = 0: its placement has its own test
 RULE = ("m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g**2, m_hat = m/(1-b1**t), v_hat = v/(1-b2**t), "
         "p -= lr * m_hat / (sqrt(v_hat) + eps), with t = 1, 2, ... counted per call of step")
 
@@ -24,7 +24,7 @@ def _problem(rng, n_steps=5, same_shape=False):
     return params, grads
 
 
-def _adam_math(params, grads_seq, lrs, b1=0.9, b2=0.999, eps=1e-8):
+def _adam_math(params, grads_seq, lrs, b1=0.9, b2=0.999, eps=0.0):
     p = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     m = {k: np.zeros_like(x) for k, x in p.items()}
     v = {k: np.zeros_like(x) for k, x in p.items()}
@@ -110,10 +110,10 @@ def test_Adam_step_updates_params_in_place(student, rng):
 def test_Adam_step_first_step_moves_each_param_by_lr_times_sign_of_grad(student, rng):
     params = {"W": rng.normal(size=(3, 2))}
     g = np.array([[3.0, -0.01], [200.0, -5e-3], [0.5, -40.0]])
-    got = _run(student, params, [{"W": g}], [None], lr=0.01, **EXPLICIT)
-    # exactly lr * g / (|g| + eps): about lr * sign(g) whatever the size of g
-    assert_close(got["W"], params["W"] - 0.01 * g / (np.abs(g) + 1e-8), atol=ATOL,
-                 what="params['W'] after the first step of Adam(lr=0.01)",
+    got = _run(student, params, [{"W": g}], [None], lr=0.01, eps=0.0)
+    # exactly lr * g / |g| = lr * sign(g) whatever the size of g (eps = 0: its placement is graded elsewhere)
+    assert_close(got["W"], params["W"] - 0.01 * np.sign(g), atol=ATOL,
+                 what="params['W'] after the first step of Adam(lr=0.01, eps=0)",
                  inputs={"W": params["W"], "grad": g},
                  hint="with bias correction, m_hat = g and v_hat = g**2 at t = 1, so each param "
                       "moves by about lr * sign(g); check m / (1 - beta1**t), v / (1 - beta2**t) and t = 1")
@@ -123,11 +123,11 @@ def test_Adam_step_first_step_moves_each_param_by_lr_times_sign_of_grad(student,
 @pytest.mark.points(2)
 def test_Adam_step_matches_math_over_five_steps(student, rng):
     params, grads = _problem(rng)
-    want = _adam_math(params, grads, [0.02] * 5, b1=0.8, b2=0.95, eps=1e-6)
-    got = _run(student, params, grads, [None] * 5, lr=0.02, beta1=0.8, beta2=0.95, eps=1e-6)
+    want = _adam_math(params, grads, [0.02] * 5, b1=0.8, b2=0.95)
+    got = _run(student, params, grads, [None] * 5, lr=0.02, beta1=0.8, beta2=0.95, eps=0.0)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL,
-                     what=f"params['{k}'] after 5 steps of Adam(lr=0.02, beta1=0.8, beta2=0.95, eps=1e-6)",
+                     what=f"params['{k}'] after 5 steps of Adam(lr=0.02, beta1=0.8, beta2=0.95, eps=0)",
                      inputs={f"{k} before": params[k], f"grad of {k}, step 1": grads[0][k]},
                      hint=RULE)
 
@@ -140,7 +140,7 @@ def test_Adam_step_counts_t_once_per_step_for_all_keys(student, rng):
     for g in grads:
         g["c"] = rng.normal(size=4)
     P = student.put(params)
-    opt = student.Adam(lr=0.01, **EXPLICIT)
+    opt = student.Adam(lr=0.01, beta1=0.9, beta2=0.999, eps=0.0)  # defaults have their own test
     done = 0
     for n_done in (1, 3):
         for g in grads[done:n_done]:
@@ -150,7 +150,7 @@ def test_Adam_step_counts_t_once_per_step_for_all_keys(student, rng):
         got = P.value()
         for k in params:
             assert_close(got[k], want[k], atol=ATOL,
-                         what=f"params['{k}'] (one of 3 keys) after {n_done} Adam step(s) (lr=0.01)",
+                         what=f"params['{k}'] (one of 3 keys) after {n_done} Adam step(s) (lr=0.01, eps=0)",
                          hint="t counts calls of step: it is 1 for every key during the first call, "
                               "2 during the second...; increment it once per step, before the loop over keys")
 
@@ -163,11 +163,13 @@ def test_Adam_step_eps_is_added_after_the_sqrt(student):
     params = {"w": np.zeros(4)}
     grads = [{"w": np.array([1e-10, -3e-10, 1e-9, -2e-11])},
              {"w": np.array([2e-10, -1e-10, 5e-10, -4e-11])}]
-    want = _adam_math(params, grads, [0.1] * 2)
-    got = _run(student, params, grads, [None] * 2, lr=0.1, **EXPLICIT)
+    want = _adam_math(params, grads, [0.1] * 2, eps=1e-8)
+    got = _run(student, params, grads, [None] * 2, lr=0.1, beta1=0.9, beta2=0.999)  # eps: its default
     assert_close(got["w"], want["w"], atol=ATOL, what="params['w'] after 2 Adam steps (lr=0.1) with gradients ~1e-10",
                  inputs={"grad, step 1": grads[0]["w"], "grad, step 2": grads[1]["w"]},
-                 hint="eps goes outside the square root: m_hat / (np.sqrt(v_hat) + eps)")
+                 hint="eps placement: add eps (default 1e-8) to the square root of the bias-corrected v, "
+                      "m_hat / (np.sqrt(v_hat) + eps); not inside the root, and not to np.sqrt(v) before the "
+                      "bias correction (the paper's 'eps-hat' form, right only for eps = 0)")
 
 
 @pytest.mark.target("Adam.step")
@@ -175,7 +177,7 @@ def test_Adam_step_eps_is_added_after_the_sqrt(student):
 def test_Adam_step_keeps_separate_moments_per_key(student, rng):
     params, grads = _problem(rng, n_steps=3, same_shape=True)
     want = _adam_math(params, grads, [0.05] * 3)
-    got = _run(student, params, grads, [None] * 3, lr=0.05, **EXPLICIT)
+    got = _run(student, params, grads, [None] * 3, lr=0.05, beta1=0.9, beta2=0.999, eps=0.0)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL,
                      what=f"params['{k}'] after 3 steps with two keys of the same shape (3, 2) and different grads",
@@ -188,7 +190,7 @@ def test_Adam_step_uses_lr_changed_between_steps(student, rng):
     params, grads = _problem(rng, n_steps=3)
     lrs = [0.1, 0.01, 0.3]
     want = _adam_math(params, grads, lrs)
-    got = _run(student, params, grads, lrs, lr=lrs[0], **EXPLICIT)
+    got = _run(student, params, grads, lrs, lr=lrs[0], beta1=0.9, beta2=0.999, eps=0.0)
     for k in params:
         assert_close(got[k], want[k], atol=ATOL, what=f"params['{k}'] after 3 steps with opt.lr set to 0.1, 0.01, 0.3",
                      hint="read self.lr inside step: a schedule changes it between steps")

@@ -5,9 +5,27 @@ from sklearn.datasets import load_digits, load_iris
 from sklearn.model_selection import train_test_split
 
 from nncourse.grading.checks import as_array, assert_accuracy_at_least
+from nncourse.sandbox.callbacks import Method
 
 HINT = ("check loss_and_grads and fit first: mini-batch gradient descent on the mean loss "
         "with params[key] -= learning_rate * grads[key]")
+
+
+def reference_classifier(reference, values):
+    """A reference SoftmaxClassifier with the student's params (sizes read from W's shape)."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in values["params"].items()}
+    clf = reference.SoftmaxClassifier(*params["W"].shape, reg=values.get("reg", 0.0), seed=0)
+    clf.params = params
+    return clf
+
+
+def uses_reference(reg):
+    """While fit is graded, the reference answers for loss_and_grads (with the test's reg) and the
+    functions it calls, so a bug in one of those costs points only on its own tests."""
+    return pytest.mark.uses_reference(
+        "softmax", "cross_entropy", "cross_entropy_grad", "one_hot",
+        Method("SoftmaxClassifier.loss_and_grads", state=("params",), read_only=("params",),
+               given={"reg": reg}, make=reference_classifier))
 
 
 def _split(loader, seed):
@@ -30,6 +48,7 @@ def _accuracy(clf, X, y):
 @pytest.mark.target("SoftmaxClassifier.fit")
 @pytest.mark.points(3)
 @pytest.mark.timeout(60)  # a correct loop-per-sample solution needs a few seconds here
+@uses_reference(1e-3)
 def test_fit_digits_test_accuracy(student, seed, thresholds):
     X_tr, X_te, y_tr, y_te = _split(load_digits, seed)
     clf = student.SoftmaxClassifier(64, 10, reg=1e-3, seed=seed)
@@ -44,6 +63,7 @@ def test_fit_digits_test_accuracy(student, seed, thresholds):
 @pytest.mark.target("SoftmaxClassifier.fit")
 @pytest.mark.points(2)
 @pytest.mark.timeout(60)  # 1000 full-batch epochs: a correct loop-per-sample solution needs about 6 s
+@uses_reference(0.0)
 def test_fit_iris_test_accuracy(student, seed, thresholds):
     X_tr, X_te, y_tr, y_te = _split(load_iris, seed)
     clf = student.SoftmaxClassifier(4, 3, seed=seed)

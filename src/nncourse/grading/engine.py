@@ -19,6 +19,7 @@ import pytest
 
 from nncourse import __version__
 from nncourse.course import Course, Exercise
+from nncourse.grading import budgets
 from nncourse.grading.plugin import GRADER_FAULT, GraderPlugin
 from nncourse.result import Result, ResultStatus, TestResult, TestStatus
 from nncourse.sandbox.limits import Limits
@@ -96,7 +97,8 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
         thresholds=ex.thresholds, seed=seed, test_timeout=course_limits.test_timeout,
         submission_timeout=course_limits.submission_timeout,
         session=session or Session(str(submission.module_path), ex.module_name, limits),
-        require_points=(suite == "hidden"))
+        require_points=(suite == "hidden"),
+        budgets=budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
     plugin.session.start()  # the worker imports numpy while pytest collects
     try:
         run_suite(suite_path(course, ex, suite), plugin, extra_plugins)

@@ -8,6 +8,7 @@ kept for the instructor only.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import time
 import traceback
@@ -16,12 +17,15 @@ import numpy as np
 import pytest
 
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
+from nncourse.grading.budgets import budget
 from nncourse.grading.checks import CheckFailed
+from nncourse.sandbox.callbacks import StandIns
 from nncourse.result import TestResult, TestStatus
 from nncourse.sandbox.proxy import Session, StudentModule
 
 DEFAULT_TEST_TIMEOUT = 20.0
 MAX_MESSAGE = 8000  # characters of feedback per test
+NOT_IMPORTED = "not graded: your module could not be imported (see above)"
 GRADER_FAULT = "the grader itself failed on this test; tell your instructor (your code may be fine)"
 
 
@@ -42,8 +46,8 @@ def student_message(exc: BaseException, target: str) -> tuple[TestStatus, str] |
         tail = exc.traceback.strip().splitlines()[-6:]
         return TestStatus.failed, (f"{target} raised {exc.type_name}: {exc.message}\n"
                                    + "\n".join(tail))
-    if isinstance(exc, ModuleLoadError):
-        return TestStatus.failed, f"{target}: not graded: {exc.message}"
+    if isinstance(exc, ModuleLoadError):  # the Result's message says why, once
+        return TestStatus.failed, NOT_IMPORTED
     if isinstance(exc, WorkerTimeout):
         return TestStatus.timeout, f"{target}: {exc.message}"
     if isinstance(exc, WorkerDied):
@@ -51,6 +55,13 @@ def student_message(exc: BaseException, target: str) -> tuple[TestStatus, str] |
     if isinstance(exc, UnusableObject):
         return TestStatus.failed, f"{target}: returned an unusable object ({exc})"
     return None
+
+
+def _not_run(message: str) -> WorkerTimeout:
+    """A timeout raised before the test ran (it says why): it does not mark the target as hanging."""
+    exc = WorkerTimeout(message)
+    exc.not_run = True
+    return exc
 
 
 def _grader_traceback(exc: BaseException) -> str:
@@ -66,7 +77,7 @@ class GraderPlugin:
     def __init__(self, *, module_path: str, module_name: str, reference_path: str | None = None,
                  thresholds: dict | None = None, seed: int = 0, test_timeout: float = DEFAULT_TEST_TIMEOUT,
                  submission_timeout: float | None = None, session: Session | None = None,
-                 require_points: bool = True):
+                 require_points: bool = True, budgets: dict[str, float] | None = None):
         self.session = session or Session(module_path, module_name)
         self.reference_path = reference_path
         self.thresholds_value = dict(thresholds or {})
@@ -75,6 +86,9 @@ class GraderPlugin:
         self.submission_deadline = (time.monotonic() + submission_timeout) if submission_timeout else None
         self.require_points = require_points
         self.results: list[TestResult] = []
+        self.reference_times = budgets  # {node id: the reference's seconds}; None: every test gets the ceiling
+        self.budgets: dict[str, float] = {}  # node id -> the budget the test had
+        self.timings: dict[str, tuple[float, TestStatus]] = {}
         self.collection_errors: list[str] = []
         self._reference = None
 
@@ -82,7 +96,9 @@ class GraderPlugin:
     def pytest_configure(self, config):
         for line in ("points(n): points this test is worth",
                      "target(name): the API name the test grades",
-                     "timeout(seconds): wall-clock budget of this test"):
+                     "timeout(seconds): wall-clock budget of this test",
+                     "uses_reference(*names): lower-level names of the student's module the reference "
+                     "answers for during this test (a str, or callbacks.Method for a method)"):
             config.addinivalue_line("markers", line)
 
     def pytest_collectreport(self, report):
@@ -91,25 +107,52 @@ class GraderPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
-        budget = float(_marker_arg(item, "timeout", self.test_timeout))
-        self.session.deadline = time.monotonic() + budget
+        ceiling = float(_marker_arg(item, "timeout", self.test_timeout))
+        times = self.reference_times
+        self.budgets[item.nodeid] = spent = budget(times.get(item.nodeid) if times is not None else None, ceiling)
+        self.session.deadline = time.monotonic() + spent
         if self.submission_deadline is not None:
             self.session.deadline = min(self.session.deadline, self.submission_deadline)
-        try:
-            yield
-        finally:
-            self.session.deadline = None
+        with self._stand_ins(item):
+            try:
+                yield
+            finally:
+                self.session.deadline = None
+
+    def _stand_ins(self, item):
+        """The reference answers for the names of the test's `uses_reference` markers, and for functions
+        that timed out before (without a reference, those fail at once); never for the test's target."""
+        target = str(_marker_arg(item, "target", "") or "")
+        reference = self._reference_module() if self.reference_path else None
+        declared = {getattr(n, "name", n): n for m in item.iter_markers("uses_reference") for n in m.args} \
+            if reference is not None else {}
+        refused = {}
+        for name, why in self.session.hung.items():
+            if reference is not None and "." not in name:
+                declared.setdefault(name, name)
+            elif name not in declared:
+                refused[name] = f"{name} {why}"
+        declared.pop(target, None)
+        refused.pop(target, None)
+        if not declared and not refused:
+            return contextlib.nullcontext()
+        return self.session.using_reference(StandIns(reference, declared.values(), refused))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
         if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
-            self.results.append(self._to_result(item, call, report))
+            result = self._to_result(item, call, report)
+            self.results.append(result)
+            self.timings[item.nodeid] = (call.duration, result.status)
 
     def pytest_runtest_setup(self, item):
         if self.submission_deadline is not None and time.monotonic() > self.submission_deadline:
-            raise WorkerTimeout("not run: the submission's total time budget was used up")
+            raise _not_run("not run: the submission's total time budget was used up")
+        target = str(_marker_arg(item, "target", "") or "")
+        if target in self.session.hung:
+            raise _not_run(self.session.hung[target])
 
     def pytest_sessionfinish(self, session):
         self.session.close()
@@ -126,6 +169,11 @@ class GraderPlugin:
         if report.passed:
             return TestResult(**base, points=max_points, status=TestStatus.passed)
         exc = call.excinfo.value if call.excinfo else None
+        if isinstance(exc, WorkerTimeout) and not getattr(exc, "not_run", False):
+            spent = self.budgets.get(item.nodeid, self.test_timeout)
+            self.session.hung.setdefault(target, f"timed out in an earlier test (budget {spent:.2g} s), not run again")
+            exc = WorkerTimeout(f"timed out: this test's budget of {spent:.2g} s was used up (an endless loop, "
+                                "or far too slow?); its later tests are not run")
         classified = student_message(exc, target) if exc is not None else None
         if classified is not None:
             status, message = classified  # bounded: student code chooses much of this text
@@ -143,6 +191,9 @@ class GraderPlugin:
     def reference(self):
         if self.reference_path is None:
             pytest.fail("the reference is not available in this suite", pytrace=False)
+        return self._reference_module()
+
+    def _reference_module(self):
         if self._reference is None:
             spec = importlib.util.spec_from_file_location("nncourse_reference_module", self.reference_path)
             module = importlib.util.module_from_spec(spec)

@@ -1,0 +1,68 @@
+"""Per-test time budgets from the reference's own time on this machine.
+
+Why: a flat 20 s per test let one looping function cost minutes of a batch and
+used up a whole submission's budget. The reference runs each suite once per
+grading process (cached in memory); a test then gets max(1 s, 20x the
+reference's time), never more than the course's test_timeout or its own
+`timeout` marker.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+MIN_BUDGET = 1.0  # seconds: starting a fresh worker after a crash must fit too
+FACTOR = 20.0     # a correct solution in another style may be much slower than the reference
+
+_TIMES: dict[tuple, dict[str, float]] = {}
+
+
+def budget(reference_seconds: float | None, ceiling: float) -> float:
+    """The budget of one test: max(MIN_BUDGET, FACTOR x the reference), at most `ceiling`."""
+    if reference_seconds is None:
+        return ceiling
+    return min(ceiling, max(MIN_BUDGET, FACTOR * reference_seconds))
+
+
+def for_suite(course, ex, suite: Path, test_timeout: float) -> dict[str, float] | None:
+    """The reference's times on this suite, or None where the reference is not installed (a student's machine)."""
+    solution = course.path(ex.solution)
+    if not solution.is_file():
+        return None
+    try:
+        return reference_times(suite, solution, ex.module_name, thresholds=ex.thresholds, test_timeout=test_timeout)
+    except Exception:  # noqa: BLE001 - without the reference's times every test keeps the ceiling
+        return None
+
+
+def reference_times(suite: Path, reference: Path, module_name: str, *, thresholds: dict,
+                    test_timeout: float) -> dict[str, float]:
+    """{test node id: seconds} of the reference on `suite`, measured once per process.
+
+    Only passing tests are timed: a test the reference does not pass keeps the ceiling.
+    """
+    from nncourse.grading.engine import run_suite  # the engine imports the plugin, which imports us
+    from nncourse.grading.plugin import GraderPlugin
+    from nncourse.result import TestStatus
+
+    key = (str(suite), str(reference), _mtime(reference), _mtime(suite), module_name, test_timeout)
+    if key not in _TIMES:
+        plugin = GraderPlugin(module_path=str(reference), module_name=module_name,
+                              reference_path=str(reference), thresholds=thresholds,
+                              test_timeout=test_timeout, require_points=False, budgets={})
+        plugin.session.start()
+        try:
+            run_suite(suite, plugin)
+        finally:
+            plugin.session.close()
+        _TIMES[key] = {node: seconds for node, (seconds, status) in plugin.timings.items()
+                       if status == TestStatus.passed}
+    return _TIMES[key]
+
+
+def _mtime(path: Path) -> int:
+    try:
+        files = [path] if path.is_file() else sorted(path.glob("*.py"))
+        return max((os.stat(f).st_mtime_ns for f in files), default=0)
+    except OSError:
+        return 0
