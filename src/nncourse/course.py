@@ -32,6 +32,12 @@ class Limits(BaseModel):
     submission_timeout: float = Field(default=600, gt=0)
 
 
+class DiagnosesPolicy(BaseModel):
+    """What validate asks of the diagnoses: the share of mutants that get their declared one."""
+    model_config = ConfigDict(extra="forbid")
+    min_share: float = Field(default=0.8, ge=0, le=1)
+
+
 class Exercise(BaseModel):
     """One exercise: where its files are, what it is worth, its thresholds and deadline."""
 
@@ -72,6 +78,7 @@ class Course(BaseModel):
     version: str = Field(min_length=1)
     late_policy: LatePolicy = LatePolicy()
     limits: Limits = Limits()
+    diagnoses: DiagnosesPolicy = DiagnosesPolicy()
     exercises: list[Exercise] = Field(min_length=1)
     root: Path = Path(".")
 

@@ -19,6 +19,7 @@ from nncourse.course import Course, Exercise
 from nncourse.grading.batch import grade_task
 from nncourse.mutants import Mutant, MutantError, load_mutant, mutant_files, write_mutant
 from nncourse.result import Result, TestStatus
+from nncourse.validate_diagnoses import coverage, diagnoses_on_correct_code
 
 @dataclass
 class Record:
@@ -156,6 +157,17 @@ def check_mutants(course, ex, results) -> list[Record]:
     return out
 
 
+def check_diagnoses(course, ex, results) -> list[Record]:
+    """Mutants get their declared diagnosis (share >= diagnoses.min_share); the reference never gets one."""
+    done, total, misses = coverage(find_mutants(course, ex), results)
+    share = done / total if total else 1.0
+    wrong = diagnoses_on_correct_code(results)
+    return [Record(ex.id, "mutants diagnosed", share >= course.diagnoses.min_share,
+                   f"{done}/{total} ({share:.0%}, at least {course.diagnoses.min_share:.0%})"
+                   + (f"; missed: {'; '.join(misses)}" if misses else "")),
+            Record(ex.id, "no diagnosis on the reference", not wrong, "; ".join(wrong[:3]) or "none on any seed")]
+
+
 def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2, seeds: int = 3,
                     progress: Callable[[str], None] = lambda _msg: None) -> list[Record]:
     """Run every grading the checks need (in parallel), then the checks."""
@@ -167,6 +179,7 @@ def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2,
         records += check_reference(ex, res) + check_points(ex, res) + check_stub(ex, res)
         records += check_do_nothing(ex, res) + check_public(ex, res)
         records += check_coverage(course, ex, res) + check_mutants(course, ex, res)
+        records += check_diagnoses(course, ex, res)
     return records
 
 
@@ -200,8 +213,9 @@ def render_table(records: list[Record]) -> str:
         caught = sum(r.ok for r in mut)
         ref = all(r.ok for r in recs if "full marks" in r.check)
         stub = all(r.ok for r in recs if r.check.startswith(("stub", "a do-nothing")))
+        diagnosed = next((r.detail.split(" ")[0] for r in recs if r.check == "mutants diagnosed"), "?")
         lines.append(f"{ex_id}: references {'full' if ref else 'NOT FULL'}, stubs {'zero' if stub else 'NOT ZERO'}, "
-                     f"mutants caught {caught}/{len(mut)} on their named targets")
+                     f"mutants caught {caught}/{len(mut)} on their named targets, diagnosed {diagnosed}")
     bad = sum(not r.ok for r in records)
     lines.append(f"validate: {len(records) - bad} checks ok, {bad} breached")
     return "\n".join(lines)

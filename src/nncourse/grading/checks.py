@@ -10,6 +10,7 @@ import numpy as np
 
 from nncourse.errors import StudentError, UnusableObject
 from nncourse.gradcheck import grad_errors, numeric_grad
+from nncourse.grading import diagnoses
 from nncourse.sandbox.proxy import RemoteObject
 
 MAX_ROWS = 5
@@ -45,14 +46,19 @@ def summarize(inputs: dict | None) -> str:
     return " for " + ", ".join(parts)
 
 
-def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | None = None):
-    """Raise the one message template: '<what>: <checked><inputs>: <detail>. Hint: <hint>'."""
+def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | None = None, evidence=None):
+    """Raise the one message template: '<what>: <checked><inputs>: <detail>. Hint: <hint>'.
+
+    With `evidence` = (got, want, rtol, atol), the diagnoses are tried and a fitting one leads the text.
+    """
     __tracebackhide__ = True
     text = f"{what}: {checked}{summarize(inputs)}"
     if detail:
         text += f": {detail}"
     if hint:
         text += f"\nHint: {hint}" if "\n" in text else f". Hint: {hint}"
+    if evidence is not None:  # diagnosis hook
+        raise diagnoses.attach_values(CheckFailed(text), evidence, what=what, inputs=inputs)
     raise CheckFailed(text)
 
 
@@ -85,7 +91,8 @@ def assert_dtype_kind(got, kinds: str, *, what, inputs=None, hint=None):
     kind = np.asarray(got).dtype.kind
     if kind not in kinds:
         want = " or ".join(names.get(k, k) for k in kinds)
-        fail(what, "wrong dtype", inputs, f"expected {want}, got {np.asarray(got).dtype}", hint)
+        fail(what, "wrong dtype", inputs, f"expected {want}, got {np.asarray(got).dtype}", hint,
+             evidence=diagnoses.dtype_evidence(got, kinds))
 
 
 def assert_finite(got, *, what, inputs=None, hint=None):
@@ -110,7 +117,7 @@ def assert_close(got, want, *, what, inputs=None, rtol=1e-6, atol=1e-8, hint=Non
     want = np.asarray(want, dtype=np.float64)
     arr = as_array(got, what=what)
     if arr.shape != want.shape:
-        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", hint)
+        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", hint, evidence=(arr, want, rtol, atol))
     both_nan = np.isnan(arr) & np.isnan(want)
     bad = ~(np.abs(arr - want) <= atol + rtol * np.abs(want)) & ~both_nan
     bad |= (arr != want) & np.isinf(want)
@@ -122,7 +129,7 @@ def assert_close(got, want, *, what, inputs=None, rtol=1e-6, atol=1e-8, hint=Non
     detail = (f"{int(bad.sum())} of {arr.size} values differ; max abs error {abs_err.max():.3g}, "
               f"max rel error {rel_err.max():.3g} (allowed {atol:g} + {rtol:g}*|expected|)"
               + _mismatch_table(a, w, np.atleast_1d(bad)))
-    fail(what, "wrong values", inputs, detail, hint)
+    fail(what, "wrong values", inputs, detail, hint, evidence=(arr, want, rtol, atol))
 
 
 def assert_equal(got, want, *, what, inputs=None, hint=None):
@@ -135,7 +142,8 @@ def assert_equal(got, want, *, what, inputs=None, hint=None):
     except (TypeError, ValueError):
         same = False
     if not same:
-        fail(what, "wrong result", inputs, f"expected {_short(want)}, got {_short(got)}", hint)
+        fail(what, "wrong result", inputs, f"expected {_short(want)}, got {_short(got)}", hint,
+             evidence=(got, want, 0.0, 0.0))
 
 
 def _short(value) -> str:
@@ -149,7 +157,7 @@ def assert_true(cond, message: str):
     """A free-form property; `message` follows the template of `fail`."""
     __tracebackhide__ = True
     if not cond:
-        raise CheckFailed(message)
+        raise diagnoses.attach_property(CheckFailed(message))  # diagnosis hook
 
 
 def _require_result(out, what: str):
@@ -220,14 +228,15 @@ def assert_matches_numeric_grad(analytic, f, x, *, what, inputs=None, rtol=1e-5,
     numeric = numeric_grad(f, x, eps)
     arr = as_array(analytic, what=what)
     if arr.shape != numeric.shape:
-        fail(what, "gradient has the wrong shape", inputs, f"expected {numeric.shape}, got {arr.shape}", hint)
+        fail(what, "gradient has the wrong shape", inputs, f"expected {numeric.shape}, got {arr.shape}", hint,
+             evidence=(arr, numeric, rtol, atol))
     bad = ~(np.abs(arr - numeric) <= atol + rtol * np.abs(numeric))
     if bad.any():
         abs_err, rel_err = grad_errors(arr, numeric)
         detail = (f"differs from the numeric gradient: max abs error {abs_err:.3g}, max rel error "
                   f"{rel_err:.3g} (allowed {atol:g} + {rtol:g}*|numeric|)"
                   + _mismatch_table(np.atleast_1d(arr), np.atleast_1d(numeric), np.atleast_1d(bad)))
-        fail(what, "wrong gradient", inputs, detail, hint)
+        fail(what, "wrong gradient", inputs, detail, hint, evidence=(arr, numeric, rtol, atol))
 
 
 def assert_accuracy_at_least(acc, threshold, *, what, dataset, seed, hint=None):

@@ -17,6 +17,7 @@ import pytest
 
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
 from nncourse.grading.checks import CheckFailed
+from nncourse.grading.diagnoses import current_target
 from nncourse.result import TestResult, TestStatus
 from nncourse.sandbox.proxy import Session, StudentModule
 
@@ -95,10 +96,12 @@ class GraderPlugin:
         self.session.deadline = time.monotonic() + budget
         if self.submission_deadline is not None:
             self.session.deadline = min(self.session.deadline, self.submission_deadline)
+        target_token = current_target.set(str(_marker_arg(item, "target", "") or ""))  # diagnoses hook
         try:
             yield
         finally:
             self.session.deadline = None
+            current_target.reset(target_token)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -129,7 +132,9 @@ class GraderPlugin:
         classified = student_message(exc, target) if exc is not None else None
         if classified is not None:
             status, message = classified  # bounded: student code chooses much of this text
-            return TestResult(**base, points=0.0, status=status, message=message[:MAX_MESSAGE])
+            return TestResult(**base, points=0.0, status=status, message=message[:MAX_MESSAGE],
+                              diagnosis=getattr(exc, "diagnosis", None),  # diagnoses hook
+                              diagnosis_names=list(getattr(exc, "diagnosis_names", None) or []))
         detail = _grader_traceback(exc) if exc else str(report.longrepr)
         return TestResult(**base, points=0.0, status=TestStatus.error, message=GRADER_FAULT,
                           instructor_detail=detail[-8000:])

@@ -1,0 +1,208 @@
+"""Name the bug from the numbers: hypotheses tested against the expected values, on the trusted side.
+
+Why: a failed check says what came back; a good teaching assistant also says
+why. Each hypothesis is a small named function that builds the value a known
+bug would give (or tests a relation such as "every entry is exactly n times
+the right one") and fits only when the student's numbers agree with it and the
+right value does not. Nothing here trusts student code: `got` is plain data.
+When two hypotheses fit, both are named; when none does, there is no diagnosis.
+"""
+from __future__ import annotations
+
+import contextvars
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+#: The API name the running test grades (set by the grading plugin around each test).
+current_target: contextvars.ContextVar[str] = contextvars.ContextVar("nncourse_target", default="")
+
+MATCH_RTOL = 1e-6  # a hypothesis must reproduce the student's numbers this closely (at least)
+MATCH_ATOL = 1e-10
+LARGE_INPUT = 20.0  # |input| from which exp, log and 1 - s lose their footing
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a failed value check knows: the API name, the checked thing, got, want and the inputs."""
+    target: str
+    what: str
+    got: np.ndarray
+    want: np.ndarray
+    inputs: dict = field(default_factory=dict)
+    rtol: float = 1e-6
+    atol: float = 1e-8
+
+    @property
+    def tol(self) -> tuple[float, float]:
+        return max(10 * self.rtol, MATCH_RTOL), max(10 * self.atol, MATCH_ATOL)
+
+    def fits(self, candidate) -> bool:
+        """The student's numbers agree with `candidate` and the right values do not (NaN equals nothing)."""
+        return agrees(self.got, candidate, *self.tol) and not agrees(self.want, candidate, *self.tol)
+
+    def arrays(self, shape=None) -> dict[str, np.ndarray]:
+        """The numeric inputs as float arrays (only those of `shape` when given)."""
+        out = {}
+        for name, value in (self.inputs or {}).items():
+            arr = _numeric(value)
+            if arr is not None and (shape is None or arr.shape == shape):
+                out[name] = arr
+        return out
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    name: str
+    sentence: str
+
+
+Hypothesis = Callable[[Case], "Diagnosis | None"]
+GENERIC: list[Hypothesis] = []
+BY_TARGET: dict[str, list[Hypothesis]] = {}
+
+
+def hypothesis(*targets: str):
+    """Register a hypothesis: generic without targets, else tried only for those API names."""
+    def register(fn: Hypothesis) -> Hypothesis:
+        if not targets:
+            GENERIC.append(fn)
+        for t in targets:
+            BY_TARGET.setdefault(t, []).append(fn)
+        return fn
+    return register
+
+
+def _numeric(value) -> np.ndarray | None:
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001 - an input we cannot read is simply not used
+        return None
+    if arr.dtype.kind not in "biuf" or arr.dtype.kind == "b" and arr.ndim == 0:
+        return None
+    return arr.astype(np.float64)
+
+
+def agrees(a, b, rtol: float = MATCH_RTOL, atol: float = MATCH_ATOL) -> bool:
+    """Same shape, every entry finite, |a - b| <= atol + rtol * |b| everywhere."""
+    a, b = _numeric(a), _numeric(b)
+    if a is None or b is None or a.shape != b.shape or a.size == 0:
+        return False
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return False
+    return bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+# --- entry points ------------------------------------------------------------------------
+
+def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: dict | None = None,
+             rtol: float = 1e-6, atol: float = 1e-8) -> list[Diagnosis]:
+    """Every hypothesis that fits (target-specific first, then generic); [] when got equals want."""
+    got_arr, want_arr = _numeric(got), _numeric(want)
+    if got_arr is None or want_arr is None:
+        return []
+    if got_arr.shape == want_arr.shape:
+        both_nan = np.isnan(got_arr) & np.isnan(want_arr)
+        if np.all((np.abs(got_arr - want_arr) <= atol + rtol * np.abs(want_arr)) | both_nan | (got_arr == want_arr)):
+            return []
+    case = Case(target if target is not None else current_target.get(), what, got_arr, want_arr,
+                dict(inputs or {}), rtol, atol)
+    found: list[Diagnosis] = []
+    for fn in BY_TARGET.get(case.target, []) + GENERIC:
+        try:
+            d = fn(case)
+        except (ValueError, TypeError, ArithmeticError, IndexError, KeyError):
+            d = None  # a hypothesis that cannot be built for these inputs does not fit
+        if d is not None and d.name not in {f.name for f in found}:
+            found.append(d)
+    return found
+
+
+def explain(found: list[Diagnosis]) -> str | None:
+    """One sentence, or the fitting causes side by side; None when nothing fits."""
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0].sentence
+    return "The numbers fit more than one cause: " + " Or: ".join(d.sentence for d in found[:3])
+
+
+# --- property checks (seed, copies, in-place writes) ------------------------------------
+
+SEED_WORDS = re.compile(r"\bseeds?\b|\brng\b|generator", re.I)
+
+
+def diagnose_property(message: str, *, target: str | None = None) -> list[Diagnosis]:
+    """A failed free-form property (two draws compared, an input compared with its copy)."""
+    target = target if target is not None else current_target.get()
+    text = message.split("Hint:")[0]
+    found = []
+    if SEED_WORDS.search(text) and re.search(r"\b(same|equal|different|differ|reproduc)", text):
+        if re.search(r"expected (equal|the same)|must have equal|same seed", text) and "different" not in text.split("expected")[-1]:
+            found.append(SEED_IGNORED)
+        elif re.search(r"different|differ|fresh|without a seed", text):
+            found.append(SEED_FIXED)
+    return found
+
+
+SEED_IGNORED = Diagnosis("seed_ignored", "two runs with the same seed drew different numbers, so your code ignores "
+                         "the seed: make one generator from it, np.random.default_rng(seed), and draw everything "
+                         "from that generator (or from the rng you are given)")
+SEED_FIXED = Diagnosis("seed_fixed", "two runs that should draw different numbers drew the same ones, so your code "
+                       "uses a fixed seed or no randomness: draw from np.random.default_rng(seed) with the seed "
+                       "(or the rng) you are given, never a constant seed of your own")
+
+
+def dtype_evidence(got, kinds: str) -> list[Diagnosis]:
+    """The diagnosis of a wrong dtype kind (bool, float or int where another kind is wanted)."""
+    try:
+        kind = np.asarray(got).dtype.kind
+    except Exception:  # noqa: BLE001
+        return []
+    if kind == "b" and set(kinds) & set("iu"):
+        return [Diagnosis("dtype_bool", "you return booleans, the result of a comparison: convert them to whole "
+                          "numbers with .astype(int)")]
+    if kind == "f" and set(kinds) & set("iu") and "f" not in kinds:
+        return [Diagnosis("dtype_float", "you return floats (1.0, 0.0) where whole-number labels are wanted: "
+                          "np.where(cond, 1.0, 0.0) and float arithmetic make floats; convert with .astype(int)")]
+    if kind in "iu" and kinds == "f":
+        return [Diagnosis("dtype_int", "you return integers where floats are wanted: build the array as floats "
+                          "(np.zeros(..., dtype=float), or .astype(float))")]
+    return []
+
+
+def attach(exc: BaseException, found: list[Diagnosis]) -> BaseException:
+    """Put the diagnosis on a failed check: `exc.diagnosis` (sentence), `exc.diagnosis_names`, and first in its text."""
+    sentence = explain(found)
+    exc.diagnosis = sentence
+    exc.diagnosis_names = [d.name for d in found]
+    if sentence and exc.args:
+        exc.args = (f"Likely cause: {sentence}.\n{exc.args[0]}",) + tuple(exc.args[1:])
+    return exc
+
+
+def attach_values(exc: BaseException, evidence, *, what: str, inputs: dict | None) -> BaseException:
+    """`attach` for a value check: evidence is (got, want, rtol, atol), or the diagnoses already found."""
+    if isinstance(evidence, list):
+        return attach(exc, evidence)
+    got, want, rtol, atol = evidence
+    try:
+        found = diagnose(got, want, what=what, inputs=inputs, rtol=rtol, atol=atol)
+    except Exception:  # noqa: BLE001 - a diagnosis is a bonus; it must never hide the failure itself
+        found = []
+    return attach(exc, found)
+
+
+def attach_property(exc: BaseException) -> BaseException:
+    """`attach` for a free-form property check (its message is all it knows)."""
+    return attach(exc, diagnose_property(str(exc.args[0]) if exc.args else ""))
+
+
+# The hypotheses register themselves on import (kept in their own modules, one job each).
+from nncourse.grading import hypotheses, target_hypotheses  # noqa: E402,F401

@@ -1,0 +1,179 @@
+"""Target-specific hypotheses: the known-wrong value of one API name, computed with trusted NumPy.
+
+Why: some bugs are only recognisable by what they compute (softmax over the other
+axis, 1 - tanh without the square); each builds that value from the check's
+inputs and fits when the student's numbers agree with it and the right value does not.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from nncourse.grading.diagnoses import Case, Diagnosis, agrees, hypothesis
+
+INPUT_AFTER = re.compile(r"\b(?:x|X|y|z|dout|grads|logits|it|input)\b[^:]*\bafter\b")
+
+# --- target-specific hypotheses ------------------------------------------------------------
+
+def _sigmoid(z):
+    return np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+
+
+def _softmax(z, axis):
+    s = np.exp(z - z.max(axis=axis, keepdims=True))
+    return s / s.sum(axis=axis, keepdims=True)
+
+
+def _input(case: Case, *names) -> np.ndarray | None:
+    arrays = case.arrays()
+    for n in names:
+        if n in arrays:
+            return arrays[n]
+    return None
+
+
+def _fits_any(case: Case, candidates) -> bool:
+    with np.errstate(all="ignore"):
+        return any(c is not None and case.fits(c) for c in candidates())
+
+
+@hypothesis("softmax", "SoftmaxClassifier.predict_proba", "MLP.forward")
+def softmax_wrong_axis(case: Case) -> Diagnosis | None:
+    z = _input(case, "z", "logits")
+    if z is None:
+        X, W, b = (_input(case, k) for k in ("X", "W", "b"))
+        z = X @ W + b if X is not None and W is not None and b is not None else None
+    if z is None or z.ndim != 2 or z.shape != case.got.shape:
+        return None
+    with np.errstate(all="ignore"):
+        right_axis = next((a for a in (0, 1) if agrees(case.want, _softmax(z, a))), None)
+        if right_axis is None:
+            return None
+        other = 1 - right_axis
+        wrong = _softmax(z, other)
+        mixed = np.exp(z - z.max(axis=right_axis, keepdims=True))
+        mixed = mixed / mixed.sum(axis=other, keepdims=True)
+        if case.fits(wrong) or case.fits(mixed):
+            return Diagnosis("softmax_axis", f"your probabilities sum to 1 along axis {other} instead of axis "
+                             f"{right_axis}: take the max and the sum along the same, requested axis "
+                             "(keepdims=True), one row per sample")
+    return None
+
+
+@hypothesis("sigmoid_grad", "sigmoid_backward", "MLP.loss_and_grads")
+def derivative_of_output(case: Case) -> Diagnosis | None:
+    """s * (1 - s) applied to the wrong thing: to z itself, or sigmoid applied twice."""
+    z = _input(case, "z", "x")
+    if z is None or z.shape != case.want.shape:
+        return None
+    dout = _input(case, "dout")
+    scale = dout if dout is not None and dout.shape == z.shape else 1.0
+    s = _sigmoid(z)
+    s2 = _sigmoid(s)
+    for cand in (z * (1 - z) * scale, s2 * (1 - s2) * scale):
+        if case.fits(cand):
+            return Diagnosis("derivative_on_output", "your derivative applies s * (1 - s) to the wrong value: "
+                             "s must be the sigmoid of the input (or the cached output itself), not the input, and "
+                             "not the sigmoid of the output")
+    return None
+
+
+@hypothesis("tanh_grad", "tanh_backward")
+def tanh_missing_square(case: Case) -> Diagnosis | None:
+    z = _input(case, "z", "x")
+    if z is None or z.shape != case.want.shape:
+        return None
+    dout = _input(case, "dout")
+    scale = dout if dout is not None and dout.shape == z.shape else 1.0
+    t = np.tanh(z)
+    if case.fits((1 - t) * scale):
+        return Diagnosis("missing_square", "your derivative is 1 - tanh(z) where it is 1 - tanh(z)**2: the square "
+                         "is missing")
+    if case.fits((1 - np.tanh(t) ** 2) * scale):
+        return Diagnosis("derivative_on_output", "your backward applies tanh again to the cached output: the cache "
+                         "already holds t = tanh(x), so the derivative is 1 - t**2")
+    return None
+
+
+@hypothesis("swish_grad")
+def swish_missing_term(case: Case) -> Diagnosis | None:
+    z = _input(case, "z")
+    if z is None or z.shape != case.want.shape:
+        return None
+    s = _sigmoid(z)
+    for cand, term in ((s + s * (1 - s), "the factor z in z * s * (1 - s)"),
+                       (s, "the term z * s * (1 - s)"), (z * s * (1 - s), "the term s")):
+        if case.fits(cand):
+            return Diagnosis("missing_term", f"your derivative lacks {term}: by the product rule, "
+                             "d/dz [z * s(z)] = s + z * s * (1 - s)")
+    return None
+
+
+@hypothesis("softmax_backward")
+def softmax_backward_missing_sum(case: Case) -> Diagnosis | None:
+    dout, s = _input(case, "dout"), _input(case, "s")
+    if dout is None or s is None or dout.shape != s.shape:
+        return None
+    if case.fits(s * dout):
+        return Diagnosis("missing_term", "your gradient is s * dout: the sum term is missing; softmax couples the "
+                         "outputs, so dz = s * (dout - sum(dout * s, along the softmax axis, keepdims=True))")
+    if s.ndim == 2 and case.fits(s * (dout - (dout * s).sum(axis=0, keepdims=True))):
+        return Diagnosis("wrong_axis", "your sum term runs over axis 0 (the samples); it must run along the "
+                         "softmax axis, the last one: sum(dout * s, axis=-1, keepdims=True)")
+    return None
+
+
+def _is_bias(key: str) -> bool:
+    return key.startswith("b")
+
+
+@hypothesis("l2_penalty", "l1_penalty")
+def penalty_on_biases(case: Case) -> Diagnosis | None:
+    params, lam = (case.inputs or {}).get("params"), _input(case, "lam")
+    if not isinstance(params, dict) or lam is None:
+        return None
+    lam = float(lam)
+    arrays = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    if case.target == "l2_penalty":
+        every = 0.5 * lam * sum(float(np.sum(v ** 2)) for v in arrays.values())
+        candidates = (every, 2 * every)
+    else:
+        every = lam * sum(float(np.sum(np.abs(v))) for v in arrays.values())
+        candidates = (every,)
+    if any(case.fits(np.asarray(c)) for c in candidates):
+        return Diagnosis("biases_penalised", "your penalty also counts the biases: penalise the weights only "
+                         "(the keys starting with W)")
+    return None
+
+
+@hypothesis("l2_grad", "l1_grad")
+def grad_on_bias(case: Case) -> Diagnosis | None:
+    m = re.search(r"\[['\"](b\w*)['\"]\]", case.what)
+    if not m or not np.all(case.want == 0):
+        return None
+    return Diagnosis("biases_penalised", f"your gradient for the bias {m.group(1)} is not zero: the penalty "
+                     "covers the weights only, so its gradient for every bias is an array of zeros")
+
+
+@hypothesis("EarlyStopping.step")
+def shallow_copy(case: Case) -> Diagnosis | None:
+    if "updated in place" not in case.what:
+        return None
+    return Diagnosis("shallow_copy", "the stored best_params changed when the training loop updated the params in "
+                     "place, so you stored the same arrays (dict(params) or params itself): store a deep copy, "
+                     "{k: v.copy() for k, v in params.items()}")
+
+
+@hypothesis()
+def input_written_in_place(case: Case) -> Diagnosis | None:
+    """The check compares an input after the call with its copy from before: the call wrote into it."""
+    if not INPUT_AFTER.search(case.what) and not case.what.startswith("the original array"):
+        return None
+    if case.what.startswith("the original array"):
+        return Diagnosis("rebinds_array", "params[key] now holds a new array and the caller's array was left behind: "
+                         "update it in place, params[key] -= ..., so that everyone holding the array sees the step")
+    return Diagnosis("inplace_write", f"your code changed an input in place ({case.what.split(' after')[0]}): "
+                     "work on a new array, e.g. x = x * m instead of x *= m; np.asarray does not copy a float64 array")
+
+
