@@ -200,7 +200,7 @@ def call_without_warnings(fn, *args, what, inputs=None, hint=None, expect_shape=
     warns = list(session.last_warnings) if session is not None else []
     if warns:
         fail(what, "emitted a warning", inputs, "; ".join(sorted(set(warns))[:3]),
-             hint or "COURSE_API.md asks for no warning with finite inputs")
+             hint or "COURSE_API.md asks for no warning with finite inputs", evidence=diagnoses.warning_evidence(warns))
     if expect_shape is not None:
         assert_shape(out, expect_shape, what=what, inputs=inputs, hint=hint)
         assert_finite(out, what=what, inputs=inputs, hint=hint)

@@ -36,6 +36,11 @@ class Case:
     atol: float = 1e-8
 
     @property
+    def call_args(self) -> dict[str, float]:
+        """Numeric keyword arguments named in the checked expression, e.g. alpha=2.5 in 'elu(z, alpha=2.5)'."""
+        return {k: float(v) for k, v in re.findall(r"\b(\w+)=(-?\d+(?:\.\d*)?(?:e-?\d+)?)", self.what)}
+
+    @property
     def tol(self) -> tuple[float, float]:
         return max(10 * self.rtol, MATCH_RTOL), max(10 * self.atol, MATCH_ATOL)
 
@@ -57,6 +62,7 @@ class Case:
 class Diagnosis:
     name: str
     sentence: str
+    weak: bool = False  # named only when no other hypothesis fits
 
 
 Hypothesis = Callable[[Case], "Diagnosis | None"]
@@ -121,7 +127,8 @@ def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: di
             d = None  # a hypothesis that cannot be built for these inputs does not fit
         if d is not None and d.name not in {f.name for f in found}:
             found.append(d)
-    return found
+    strong = [d for d in found if not d.weak]
+    return strong or found[:1]
 
 
 def explain(found: list[Diagnosis]) -> str | None:
@@ -157,6 +164,27 @@ SEED_IGNORED = Diagnosis("seed_ignored", "two runs with the same seed drew diffe
 SEED_FIXED = Diagnosis("seed_fixed", "two runs that should draw different numbers drew the same ones, so your code "
                        "uses a fixed seed or no randomness: draw from np.random.default_rng(seed) with the seed "
                        "(or the rng) you are given, never a constant seed of your own")
+
+
+WARNING_CAUSES = (
+    ("overflow encountered", "overflow", "NumPy warned: {w}; exp of a large argument overflows: rewrite the formula "
+     "so that exp only sees arguments <= 0 (a branch on the sign, np.logaddexp, or subtract the max)"),
+    ("divide by zero encountered in log", "log_of_zero", "NumPy warned: {w}; log(0) is -inf: clip the "
+     "probabilities away from 0 and 1 (np.clip(p, eps, 1 - eps)) or work with logits"),
+    ("divide by zero encountered", "zero_division", "NumPy warned: {w}; a division by 0: "
+     "handle the zero denominator on purpose (np.divide(..., where=den > 0) or a branch)"),
+    ("invalid value encountered in divide", "zero_division", "NumPy warned: {w}; a division 0/0 or inf/inf: "
+     "handle a zero denominator on purpose (np.divide(..., where=den > 0)), and keep every exp argument <= 0"),
+)
+
+
+def warning_evidence(warnings: list[str]) -> list[Diagnosis]:
+    """The diagnosis a NumPy warning points at (overflow in exp, log of 0, division by 0)."""
+    for needle, name, text in WARNING_CAUSES:  # the first cause in this order wins: overflow explains the rest
+        for w in sorted(set(warnings)):
+            if needle in w:
+                return [Diagnosis(name, text.format(w=w.strip()))]
+    return []
 
 
 def dtype_evidence(got, kinds: str) -> list[Diagnosis]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from nncourse.grading.diagnoses import Case, Diagnosis, agrees, hypothesis
 
-INPUT_AFTER = re.compile(r"\b(?:x|X|y|z|dout|grads|logits|it|input)\b[^:]*\bafter\b")
+INPUT_AFTER = re.compile(r"\b(?:x|X|y|z|dout|grads|logits|it|input|argument)\b[^:]*\bafter\b")
 
 # --- target-specific hypotheses ------------------------------------------------------------
 
@@ -177,3 +177,83 @@ def input_written_in_place(case: Case) -> Diagnosis | None:
                      "work on a new array, e.g. x = x * m instead of x *= m; np.asarray does not copy a float64 array")
 
 
+
+
+DEFAULT_ALPHA = {"elu": 1.0, "elu_grad": 1.0, "leaky_relu": 0.01, "leaky_relu_grad": 0.01}
+
+
+def _with_alpha(target: str, z: np.ndarray, alpha: float) -> np.ndarray:
+    neg = {"elu": alpha * np.expm1(np.minimum(z, 0.0)), "elu_grad": alpha * np.exp(np.minimum(z, 0.0)),
+           "leaky_relu": alpha * z, "leaky_relu_grad": np.full_like(z, alpha)}[target]
+    pos = z if target in ("elu", "leaky_relu") else np.ones_like(z)
+    return np.where(z > 0, pos, neg)
+
+
+@hypothesis(*DEFAULT_ALPHA)
+def ignores_alpha(case: Case) -> Diagnosis | None:
+    """The function uses its default alpha whatever alpha it is given."""
+    z, alpha = _input(case, "z"), case.call_args.get("alpha")
+    default = DEFAULT_ALPHA[case.target]
+    if z is None or alpha is None or alpha == default or z.shape != case.want.shape:
+        return None
+    if not agrees(case.want, _with_alpha(case.target, z, alpha)) or not case.fits(_with_alpha(case.target, z, default)):
+        return None
+    return Diagnosis("ignores_argument", f"your function ignores its alpha argument: with alpha = {alpha:g} it "
+                     f"computes what alpha = {default:g} gives; use the alpha you are given, not a fixed number")
+
+
+@hypothesis("softmax")
+def softmax_global_max(case: Case) -> Diagnosis | None:
+    """nan or 0 rows exactly where a row's max is far below the max of the whole array."""
+    z = _input(case, "z", "logits")
+    if z is None or z.ndim != 2 or z.shape != case.got.shape:
+        return None
+    with np.errstate(all="ignore"):
+        e = np.exp(z - z.max())
+        cand = e / e.sum(axis=1, keepdims=True)
+    broken = ~np.isfinite(cand).all(axis=1)
+    got_broken = ~np.isfinite(case.got).all(axis=1)
+    if not broken.any() or not np.array_equal(broken, got_broken):
+        return None
+    if not agrees(case.got[~broken], case.want[~broken], *case.tol):
+        return None
+    return Diagnosis("global_max", "your softmax gives nan in the rows whose values lie far below the largest "
+                     "value of the whole array: you subtract one global max; subtract each row's own max "
+                     "(np.max(z, axis=axis, keepdims=True))")
+
+
+def _positional(case: Case) -> list[float] | None:
+    """The numbers of a call written out in the checked expression, 'step_decay(0.1, 0.5, 10, 25)'."""
+    m = re.search(r"\w\(([-\d.e+, ]+)\)", case.what)
+    try:
+        return [float(a) for a in m.group(1).split(",")] if m else None
+    except ValueError:
+        return None
+
+
+SCHEDULE_BUGS = {  # target: ((name, wrong value from the arguments, sentence), ...)
+    "exponential_decay": (
+        ("t_from_one", lambda lr0, r, t: lr0 * r ** (t + 1),
+         "your rate is one step ahead: step t = 0 must give lr0 itself, so the exponent is t, not t + 1"),),
+    "inverse_time_decay": (
+        ("wrong_formula", lambda lr0, r, t: lr0 / (1 + r) ** t,
+         "you compute lr0 / (1 + decay_rate)**t, an exponential decay; inverse time decay is lr0 / (1 + decay_rate * t)"),),
+    "step_decay": (
+        ("float_division", lambda lr0, f, s, t: lr0 * f ** (t / s),
+         "your rate decays smoothly: the exponent must count whole steps, t // step_size, not t / step_size"),),
+}
+
+
+@hypothesis(*SCHEDULE_BUGS)
+def schedule_formula(case: Case) -> Diagnosis | None:
+    args = _positional(case)
+    if not args:
+        return None
+    for name, wrong, sentence in SCHEDULE_BUGS[case.target]:
+        try:
+            value = np.asarray(wrong(*args), dtype=float)
+        except TypeError:
+            continue
+        if value.shape == case.got.shape and case.fits(value):
+            return Diagnosis(name, sentence)
+    return None
