@@ -81,7 +81,8 @@ def assert_shape(got, shape, *, what, inputs=None, hint=None):
     __tracebackhide__ = True
     arr = as_array(got, what=what)
     if arr.shape != tuple(shape):
-        fail(what, "wrong shape", inputs, f"expected {tuple(shape)}, got {arr.shape}", hint)
+        fail(what, "wrong shape", inputs, f"expected {tuple(shape)}, got {arr.shape}", hint,
+             evidence=diagnoses.shape_evidence(arr, shape))
 
 
 def assert_dtype_kind(got, kinds: str, *, what, inputs=None, hint=None):

@@ -155,7 +155,39 @@ def diagnose_property(message: str, *, target: str | None = None) -> list[Diagno
             found.append(SEED_IGNORED)
         elif re.search(r"different|differ|fresh|without a seed", text):
             found.append(SEED_FIXED)
+    found += _variance_property(text) + _loss_grows(text)
     return found
+
+
+NUMBER = r"(-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)"
+
+
+def _variance_property(text: str) -> list[Diagnosis]:
+    """An init variance check: which known formula the measured mean(W**2) matches."""
+    m = re.search(r"W\d* \((\d+), (\d+)\).*expected mean\(W\*\*2\) = " + NUMBER + r".*?got " + NUMBER, text)
+    if not m:
+        return []
+    n_in, n_out, want, got = int(m[1]), int(m[2]), float(m[3]), float(m[4])
+    formulas = {"He's 2 / n_in": 2 / n_in, "LeCun's 1 / n_in": 1 / n_in, "Xavier's 2 / (n_in + n_out)": 2 / (n_in + n_out)}
+    for label, var in formulas.items():
+        for name, value, how in (
+                ("std_is_variance", var ** 2, f"the square of {label} ({var:.4g}): you pass the variance as the std; "
+                 "a normal draw takes sqrt(variance) as its std"),
+                ("uniform_bound", var / 3, f"a third of {label} ({var:.4g}): a uniform draw on [-sqrt(v), sqrt(v)] "
+                 "has variance v / 3; use the bound sqrt(3 * v)"),
+                ("wrong_init_variance", var, f"{label}, not the formula for this activation: He's 2 / n_in for relu, "
+                 "Xavier's 2 / (n_in + n_out) for sigmoid and tanh")):
+            if abs(got - value) <= 0.03 * value and abs(want - value) > 0.05 * value:
+                return [Diagnosis(name, f"the variance of your weights, {got:.4g}, is {how}")]
+    return []
+
+
+def _loss_grows(text: str) -> list[Diagnosis]:
+    m = re.search(r"loss must go down.*got " + NUMBER + " -> " + NUMBER, text)
+    if not m or not float(m[2]) > float(m[1]):
+        return []
+    return [Diagnosis("gradient_ascent", f"your loss grows ({m[1]} -> {m[2]}): the update steps along the gradient; "
+                      "step against it, p -= learning_rate * g")]
 
 
 SEED_IGNORED = Diagnosis("seed_ignored", "two runs with the same seed drew different numbers, so your code ignores "
@@ -184,6 +216,20 @@ def warning_evidence(warnings: list[str]) -> list[Diagnosis]:
         for w in sorted(set(warnings)):
             if needle in w:
                 return [Diagnosis(name, text.format(w=w.strip()))]
+    return []
+
+
+def shape_evidence(got, shape) -> list[Diagnosis]:
+    """A shape that differs from the wanted one only by an axis of length 1."""
+    try:
+        have, want = tuple(np.shape(got)), tuple(shape)
+    except Exception:  # noqa: BLE001
+        return []
+    if have != want and [s for s in have if s != 1] == [s for s in want if s != 1]:
+        return [Diagnosis("extra_axis", f"your result has shape {have} where {want} is expected: the same numbers "
+                          "with an axis of length 1 added or missing; return "
+                          + ("a scalar (no np.atleast_1d, ndmin=1 or [..])" if not want else
+                             "that shape (ravel or reshape, keepdims=False)"))]
     return []
 
 

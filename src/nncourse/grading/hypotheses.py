@@ -80,14 +80,17 @@ def constant_factor(case: Case) -> Diagnosis | None:
     if not big.any():
         return None
     c = float(np.median(got[big] / want[big]))
-    if c == 0 or not np.isfinite(c) or big.sum() < 2 or not case.fits(c * want):
+    if c == 0 or not np.isfinite(c) or not case.fits(c * want):
         return None
+    single = big.sum() < 2  # one number is exactly c times another: only an input-derived c is evidence
     what = _subject(case)
-    if abs(c + 1) < 1e-9:
+    if abs(c + 1) < 1e-9 and not single:
         return Diagnosis("sign_flip", f"{what} has the right size but the opposite sign everywhere: "
                          "a minus sign is missing or doubled (e.g. predicted - target instead of target - predicted, "
                          "or + where the update subtracts)")
     for value, name, words in named_constants(case):
+        if single and name in ("2", "half"):
+            continue
         for v, label, times in ((value, name, "times"),):
             if abs(c - v) <= 1e-6 * abs(v):
                 return Diagnosis(f"factor_{label}", f"{what} is exactly {words} {times} the correct one: "
@@ -95,7 +98,7 @@ def constant_factor(case: Case) -> Diagnosis | None:
             if abs(c + v) <= 1e-6 * abs(v):
                 return Diagnosis(f"factor_{label}", f"{what} is exactly -{words} times the correct one: "
                                  "the sign is flipped and " + _factor_fix(label, case))
-    if len(np.unique(want[big])) < 3:  # an unnamed factor needs more evidence than two numbers
+    if single or len(np.unique(want[big])) < 3:  # an unnamed factor needs more evidence than two numbers
         return None
     return Diagnosis("factor", f"{what} is exactly {_num(c)} times the correct one everywhere: the formula is "
                      "right up to a constant factor; look for a constant you added or left out")
@@ -248,3 +251,16 @@ def float32_precision(case: Case) -> Diagnosis | None:
     return Diagnosis("float32_precision", "your values are off by about 1e-7, the resolution of float32: some step "
                      "computes in single precision (a float32 array or np.float32 constant); compute in float64 "
                      "and only then convert, if at all", weak=True)
+
+
+@hypothesis()
+def constant_output(case: Case) -> Diagnosis | None:
+    """The same value everywhere where the right values vary."""
+    got, want = case.got, case.want
+    if got.shape != want.shape or got.size < 3 or not np.isfinite(got).all() or len(np.unique(want)) < 2:
+        return None
+    if len(np.unique(got)) != 1:
+        return None
+    return Diagnosis("constant_output", f"{_subject(case)} is {_num(float(got.flat[0]))} for every input while the "
+                     "right values vary: the result does not depend on the input (an argmax over a single column is "
+                     "always 0; a layer that outputs 0 everywhere makes the next one constant)", weak=True)

@@ -257,3 +257,44 @@ def schedule_formula(case: Case) -> Diagnosis | None:
         if value.shape == case.got.shape and case.fits(value):
             return Diagnosis(name, sentence)
     return None
+
+
+@hypothesis("affine_backward")
+def affine_dx_without_w(case: Case) -> Diagnosis | None:
+    dout, W = _input(case, "dout"), _input(case, "W")
+    if dout is None or W is None or not case.what.rstrip().endswith(("dx", "dx for one sample")):
+        return None
+    if case.fits(dout @ np.ones((dout.shape[1], W.shape[0]))):
+        return Diagnosis("forgets_weights", "your dx does not involve W: each input feeds the outputs through W, "
+                         "so dx = dout @ W.T")
+    return None
+
+
+@hypothesis("MLP", "Perceptron")
+def bias_not_zero(case: Case) -> Diagnosis | None:
+    if not re.search(r"bias|\['b\d*'\]", case.what) or np.any(case.want != 0):
+        return None
+    return Diagnosis("random_bias", "your biases do not start at 0: draw only the weights at random and start "
+                     "every bias at 0 (np.zeros)")
+
+
+@hypothesis("softmax", "MLP.forward", "SoftmaxClassifier.predict_proba")
+def rows_do_not_sum_to_one(case: Case) -> Diagnosis | None:
+    if "row sums" not in case.what or not np.allclose(case.want, 1.0) or not np.isfinite(case.got).all():
+        return None
+    return Diagnosis("softmax_axis", "your rows do not sum to 1, so the normalisation runs along another axis "
+                     "(the samples): take the max and the sum along axis 1 (the classes) with keepdims=True")
+
+
+@hypothesis("binary_cross_entropy")
+def bce_broadcast(case: Case) -> Diagnosis | None:
+    p, y = _input(case, "p"), _input(case, "y")
+    if p is None or y is None or p.ndim != 2 or p.shape[1] != 1 or y.ndim != 1:
+        return None
+    with np.errstate(all="ignore"):
+        q = np.clip(p, 1e-12, 1 - 1e-12)
+        wrong = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
+    if case.fits(np.asarray(wrong).reshape(case.got.shape)):
+        return Diagnosis("broadcast_column", "p of shape (n, 1) met y of shape (n,) and broadcast to an (n, n) "
+                         "table: flatten p first (p.reshape(-1) or p.ravel())")
+    return None
