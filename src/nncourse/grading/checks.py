@@ -218,8 +218,9 @@ def assert_raises(exc_name: str, fn, *args, what, hint=None, **kwargs):
             return exc
         if exc.is_a("NotImplementedError"):
             raise
-        fail(what, f"should raise {exc_name}", None, f"it raised {exc.type_name}: {exc.message}", hint)
-    fail(what, f"should raise {exc_name}", None, f"it returned {_short(out)}", hint)
+        fail(what, f"should raise {exc_name}", None, f"it raised {exc.type_name}: {exc.message}", hint,
+             evidence=diagnoses.missing_check(exc_name))
+    fail(what, f"should raise {exc_name}", None, f"it returned {_short(out)}", hint, evidence=diagnoses.missing_check(exc_name))
 
 
 def assert_matches_numeric_grad(analytic, f, x, *, what, inputs=None, rtol=1e-5, atol=1e-7,

@@ -63,6 +63,7 @@ class Diagnosis:
     name: str
     sentence: str
     weak: bool = False  # named only when no other hypothesis fits
+    exclusive: bool = False  # explains the numbers by itself (an input written in place): the others are consequences
 
 
 Hypothesis = Callable[[Case], "Diagnosis | None"]
@@ -112,7 +113,7 @@ def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: di
     """Every hypothesis that fits (target-specific first, then generic); [] when got equals want."""
     got_arr, want_arr = _numeric(got), _numeric(want)
     if got_arr is None or want_arr is None:
-        return []
+        return _missing_keys(got, want)
     if got_arr.shape == want_arr.shape:
         both_nan = np.isnan(got_arr) & np.isnan(want_arr)
         if np.all((np.abs(got_arr - want_arr) <= atol + rtol * np.abs(want_arr)) | both_nan | (got_arr == want_arr)):
@@ -127,8 +128,21 @@ def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: di
             d = None  # a hypothesis that cannot be built for these inputs does not fit
         if d is not None and d.name not in {f.name for f in found}:
             found.append(d)
+    exclusive = [d for d in found if d.exclusive]
     strong = [d for d in found if not d.weak]
-    return strong or found[:1]
+    return exclusive or strong or found[:1]
+
+
+def _missing_keys(got, want) -> list[Diagnosis]:
+    """Two key lists: the student's lacks some (the biases, say)."""
+    if not (isinstance(got, list) and isinstance(want, list) and all(isinstance(k, str) for k in got + want)):
+        return []
+    missing = [k for k in want if k not in got]
+    if not missing or any(k not in want for k in got):
+        return []
+    which = "the biases" if all(k.startswith("b") for k in missing) else "some keys"
+    return [Diagnosis("missing_keys", f"your result has no entry for {which} ({', '.join(missing)}): return one for "
+                      "every key of params, with zeros where the gradient is 0")]
 
 
 def explain(found: list[Diagnosis]) -> str | None:
@@ -156,7 +170,8 @@ def diagnose_property(message: str, *, target: str | None = None) -> list[Diagno
         elif re.search(r"different|differ|fresh|without a seed", text):
             found.append(SEED_FIXED)
     found += _variance_property(text) + _loss_grows(text)
-    return found
+    from nncourse.grading.training_hypotheses import dropout_property  # registered with the others below
+    return found + dropout_property(text)
 
 
 NUMBER = r"(-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)"
@@ -233,6 +248,12 @@ def shape_evidence(got, shape) -> list[Diagnosis]:
     return []
 
 
+def missing_check(exc_name: str) -> list[Diagnosis]:
+    """An invalid input went through (or failed later, elsewhere): the check is missing."""
+    return [Diagnosis("missing_check", f"your function does not check this input: test it first and raise {exc_name} "
+                      "with a sentence saying what is wrong, before using it (NumPy indexing accepts -1 silently)")]
+
+
 def dtype_evidence(got, kinds: str) -> list[Diagnosis]:
     """The diagnosis of a wrong dtype kind (bool, float or int where another kind is wanted)."""
     try:
@@ -279,4 +300,4 @@ def attach_property(exc: BaseException) -> BaseException:
 
 
 # The hypotheses register themselves on import (kept in their own modules, one job each).
-from nncourse.grading import hypotheses, target_hypotheses  # noqa: E402,F401
+from nncourse.grading import hypotheses, target_hypotheses, training_hypotheses  # noqa: E402,F401

@@ -5,6 +5,8 @@ right except at 0, inf from |z| = 710 on); these need only got, want and the inp
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from nncourse.grading.diagnoses import LARGE_INPUT, Case, Diagnosis, _num, _numeric, agrees, hypothesis
@@ -31,7 +33,7 @@ def named_constants(case: Case) -> list[tuple[float, str, str]]:
             if 0 < v < 1:
                 out.append((1 - v, f"one_minus_{name}", f"1 - {name} = {_num(1 - v)}"))
                 out.append((1 / (1 - v), f"inverse_one_minus_{name}", f"1/(1 - {name}) = {_num(1 / (1 - v))}"))
-        elif arr.ndim >= 1 and arr.shape[0] > 2:
+        elif arr.ndim >= 1 and arr.shape[0] >= 2:
             n = arr.shape[0]
             out.append((float(n), "n", f"n = {n} (the batch size, the rows of {name})"))
             out.append((1.0 / n, "inverse_n", f"1/n (n = {n}, the batch size, the rows of {name})"))
@@ -43,7 +45,10 @@ def named_constants(case: Case) -> list[tuple[float, str, str]]:
 
 
 def _is_gradient(case: Case) -> bool:
-    return any(w in case.what or w in case.target for w in ("grad", "backward", "dW", "db", "dx"))
+    """Is the checked value a gradient (not a loss computed by a function that returns both)?"""
+    if case.target.endswith(("_grad", "_backward")):
+        return True
+    return bool(re.search(r"grads?\[|gradient|_grad\(|backward|\bd[Wxb]\b", case.what))
 
 
 def _subject(case: Case) -> str:
@@ -132,9 +137,10 @@ def transposed(case: Case) -> Diagnosis | None:
         return None
     if not agrees(got.T, want, *case.tol):
         return None
-    return Diagnosis("transpose", f"{_subject(case)} is the transpose of the correct one "
-                     f"(shape {got.shape} where {want.shape} is expected): swap the operands of the product "
-                     "(e.g. x.T @ dout, not dout.T @ x) or the roles of rows and columns")
+    fix = ("swap the operands of the product (e.g. x.T @ dout, not dout.T @ x)" if _is_gradient(case) else
+           "swap the roles of rows and columns (e.g. rows for the true class, columns for the predicted one)")
+    return Diagnosis("transpose", f"{_subject(case)} is the transpose of the correct one (shape {got.shape} "
+                     f"where {want.shape} is expected): {fix}")
 
 
 def _elementwise_input(case: Case) -> tuple[str, np.ndarray] | None:
@@ -264,3 +270,13 @@ def constant_output(case: Case) -> Diagnosis | None:
     return Diagnosis("constant_output", f"{_subject(case)} is {_num(float(got.flat[0]))} for every input while the "
                      "right values vary: the result does not depend on the input (an argmax over a single column is "
                      "always 0; a layer that outputs 0 everywhere makes the next one constant)", weak=True)
+
+
+@hypothesis()
+def same_seed_differs(case: Case) -> Diagnosis | None:
+    """Two runs with the same seed compared: they differ."""
+    if not re.search(r"same seed|two runs", case.what) and not ("two runs" in case.what and "seed=" in case.what):
+        return None
+    return Diagnosis("seed_ignored", "two runs with the same seed gave different results: make every random draw "
+                     "from np.random.default_rng(seed) with the seed (or rng) you are given, not np.random or a "
+                     "generator of your own", exclusive=True)

@@ -129,7 +129,7 @@ def _is_bias(key: str) -> bool:
 
 
 @hypothesis("l2_penalty", "l1_penalty")
-def penalty_on_biases(case: Case) -> Diagnosis | None:
+def penalty_on_biases(case: Case) -> Diagnosis | None:  # noqa: C901
     params, lam = (case.inputs or {}).get("params"), _input(case, "lam")
     if not isinstance(params, dict) or lam is None:
         return None
@@ -144,6 +144,21 @@ def penalty_on_biases(case: Case) -> Diagnosis | None:
     if any(case.fits(np.asarray(c)) for c in candidates):
         return Diagnosis("biases_penalised", "your penalty also counts the biases: penalise the weights only "
                          "(the keys starting with W)")
+    weights = {k: v for k, v in arrays.items() if k.startswith("W")}
+    l2 = case.target == "l2_penalty"
+    term = (lambda v: np.sum(v ** 2)) if l2 else (lambda v: np.sum(np.abs(v)))
+    half = 0.5 if l2 else 1.0
+    variants = [
+        ("missing_half", lam * sum(float(term(v)) for v in weights.values()) if l2 else None,
+         "your penalty is twice the right one: the L2 penalty has the factor 0.5, 0.5 * lam * sum(W**2)"),
+        ("missing_abs", None if l2 else lam * sum(float(np.sum(v)) for v in weights.values()),
+         "your penalty sums the weights themselves, so negative weights cancel positive ones: sum np.abs(W)"),
+        ("hardcoded_keys", half * lam * sum(float(term(v)) for k, v in weights.items() if k in ("W1", "W2")),
+         "your penalty only covers W1 and W2: loop over params and penalise every key that starts with 'W'"),
+    ]
+    for name, value, sentence in variants:
+        if value is not None and case.fits(np.asarray(value)):
+            return Diagnosis(name, sentence)
     return None
 
 
@@ -162,19 +177,22 @@ def shallow_copy(case: Case) -> Diagnosis | None:
         return None
     return Diagnosis("shallow_copy", "the stored best_params changed when the training loop updated the params in "
                      "place, so you stored the same arrays (dict(params) or params itself): store a deep copy, "
-                     "{k: v.copy() for k, v in params.items()}")
+                     "{k: v.copy() for k, v in params.items()}", exclusive=True)
 
 
 @hypothesis()
 def input_written_in_place(case: Case) -> Diagnosis | None:
     """The check compares an input after the call with its copy from before: the call wrote into it."""
-    if not INPUT_AFTER.search(case.what) and not case.what.startswith("the original array"):
+    if not INPUT_AFTER.search(case.what) and "after the call" not in case.what and \
+            not case.what.startswith("the original array"):
         return None
     if case.what.startswith("the original array"):
         return Diagnosis("rebinds_array", "params[key] now holds a new array and the caller's array was left behind: "
-                         "update it in place, params[key] -= ..., so that everyone holding the array sees the step")
+                         "update it in place, params[key] -= ..., so that everyone holding the array sees the step",
+                         exclusive=True)
     return Diagnosis("inplace_write", f"your code changed an input in place ({case.what.split(' after')[0]}): "
-                     "work on a new array, e.g. x = x * m instead of x *= m; np.asarray does not copy a float64 array")
+                     "work on a new array, e.g. x = x * m instead of x *= m; np.asarray does not copy a float64 array",
+                     exclusive=True)
 
 
 

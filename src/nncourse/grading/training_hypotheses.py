@@ -1,0 +1,186 @@
+"""Hypotheses for training helpers: early stopping replayed under known bugs, dropout's statistics.
+
+Why: an EarlyStopping's answers are a sequence of booleans; the bug shows when the
+sequence equals the one a known-wrong rule gives (patience off by one, <= for <,
+min_delta ignored). Dropout is random, so its checks report statistics; the
+diagnosis reads which wrong rule those statistics match.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from nncourse.grading.diagnoses import NUMBER, Case, Diagnosis, hypothesis
+
+
+def replay(losses, patience=5, min_delta=0.0, *, rule="right") -> tuple[list[bool], int | None]:
+    """The answers of step over `losses` and the best epoch, under the right rule or a known-wrong one."""
+    best, best_epoch, counter, out = np.inf, None, 0, []
+    for epoch, loss in enumerate(losses):
+        if rule == "equal_is_improvement":
+            better = loss <= best - min_delta
+        elif rule == "ignores_min_delta":
+            better = loss < best
+        elif rule == "min_delta_wrong_sign":
+            better = loss < best + min_delta
+        else:
+            better = loss < best - min_delta
+        if better:
+            best, best_epoch, counter = loss, epoch, 0
+        else:
+            counter += 1
+            if rule == "any_decrease_lowers_best" and loss < best:
+                best = loss
+        stop = counter > patience if rule == "patience_off_by_one" else counter >= patience
+        out.append(bool(stop))
+    return out, best_epoch
+
+
+def _replay_no_reset(losses, patience, min_delta):
+    best, counter, out = np.inf, 0, []
+    for loss in losses:
+        if loss < best - min_delta:
+            best = loss
+        else:
+            counter += 1
+        out.append(counter >= patience)
+    return out
+
+
+ES_RULES = {
+    "patience_off_by_one": "you stop one epoch late: stop as soon as the counter reaches patience (counter >= patience)",
+    "equal_is_improvement": "you count an equal loss as an improvement: improvement means val_loss < best_loss - min_delta, "
+                            "strictly",
+    "ignores_min_delta": "you ignore min_delta: an improvement must beat best_loss - min_delta",
+    "min_delta_wrong_sign": "you add min_delta to best_loss: an improvement must beat best_loss - min_delta",
+    "any_decrease_lowers_best": "you lower best_loss on every smaller loss, even one within min_delta: update best_loss "
+                                "only on a real improvement",
+}
+
+
+@hypothesis("EarlyStopping.step", "EarlyStopping")
+def early_stopping_rule(case: Case) -> Diagnosis | None:
+    losses = (case.inputs or {}).get("val_losses")
+    if losses is None or "results" not in case.what or case.got.shape != case.want.shape:
+        return None
+    args = case.call_args
+    patience = int((case.inputs or {}).get("patience", args.get("patience", 5)))
+    min_delta = float((case.inputs or {}).get("min_delta", args.get("min_delta", 0.0)))
+    losses = [float(v) for v in losses]
+    got = [bool(v) for v in case.got]
+    if replay(losses, patience, min_delta)[0] == got:
+        return None
+    for rule, sentence in ES_RULES.items():
+        if replay(losses, patience, min_delta, rule=rule)[0] == got:
+            return Diagnosis(rule, sentence)
+    if _replay_no_reset(losses, patience, min_delta) == got:
+        return Diagnosis("no_reset", "you do not reset the counter on an improvement: set counter = 0 whenever "
+                         "the loss improves")
+    for other in range(1, 11):
+        if other != patience and replay(losses, other, min_delta)[0] == got:
+            words = "the default patience" if "defaults" in case.what else "patience"
+            return Diagnosis("wrong_patience", f"your EarlyStopping behaves as if {words} were {other}, not {patience}")
+    return None
+
+
+@hypothesis("EarlyStopping.step", "Perceptron.fit")
+def epoch_off_by_one(case: Case) -> Diagnosis | None:
+    """A single epoch number off by one (counted from 1, or one step late)."""
+    if "epoch" not in case.what or case.got.size != 1 or abs(float(case.got.flat[0] - case.want.flat[0])) != 1:
+        return None
+    return Diagnosis("off_by_one", f"your epoch is {float(case.got.flat[0] - case.want.flat[0]):+g} off: epochs "
+                     "count from 0 (the first step call is epoch 0), and the stop comes at counter >= patience")
+
+
+@hypothesis("dropout_backward")
+def dropout_backward_unscaled(case: Case) -> Diagnosis | None:
+    dout, mask = (case.arrays().get(k) for k in ("dout", "mask"))
+    if dout is None or mask is None or dout.shape != mask.shape:
+        return None
+    if case.fits(dout * (mask != 0)):
+        return Diagnosis("not_rescaled", "your gradient uses the 0/1 keep pattern: multiply dout by the mask itself, "
+                         "which already holds the scale 1/(1 - p)")
+    return None
+
+
+def dropout_property(text: str) -> list[Diagnosis]:
+    """Dropout's statistics in a property message: which wrong rule they match."""
+    m = re.search(r"kept units .*p = " + NUMBER + r".*expected " + NUMBER + r" \+- " + NUMBER + ", got " + NUMBER, text)
+    if m and abs(float(m[4]) - float(m[1])) <= float(m[3]):
+        return [Diagnosis("keep_drop_swapped", f"you keep about a fraction p = {m[1]} of the units: p is the DROP "
+                          "probability, so keep a unit with probability 1 - p (rng.random(shape) >= p)")]
+    m = re.search(r"mask values for p = " + NUMBER + r".*got values \[0\.?\s+" + NUMBER + r"\]", text)
+    if m:
+        p, v = float(m[1]), float(m[2])
+        if v == 1.0:
+            return [Diagnosis("not_rescaled", "your mask holds 0 and 1: inverted dropout scales the kept units by "
+                              "1 / (1 - p), so that the expected output equals x")]
+        if abs(v - 1 / p) < 1e-6:
+            return [Diagnosis("scale_by_1_over_p", "your kept units are scaled by 1/p: scale by 1 / (1 - p), "
+                              "p being the drop probability")]
+    if "same mask in every row" in text:
+        return [Diagnosis("shared_mask", "one mask row is shared by every sample: draw one number per element, "
+                          "rng.random(x.shape)")]
+    m = re.search(r"every sample must be used once per epoch.*got samples \[([\d, ]+)\] unused", text)
+    if m:
+        return [Diagnosis("drops_last_batch", f"samples {m[1]} are never used: your loop skips the last, smaller "
+                          "batch; cut with range(0, n, batch_size) and take order[start:start + batch_size]")]
+    if re.search(r"training=False\): mask: expected None", text):
+        return [Diagnosis("active_in_eval", "in evaluation mode dropout does nothing: return x, None")]
+    return []
+
+
+@hypothesis("SoftmaxClassifier.loss_and_grads")
+def regularisation_term(case: Case) -> Diagnosis | None:
+    """The reg term missing from the gradient, on the bias, or without its 1/2."""
+    reg, W, b = case.call_args.get("reg"), case.arrays().get("W"), case.arrays().get("b")
+    if not reg or W is None:
+        return None
+    want = case.want
+    if 'grads["W"]' in case.what and want.shape == W.shape and case.fits(want - reg * W):
+        return Diagnosis("missing_reg_grad", "your gradient of W lacks the penalty's term: add reg * W "
+                         "(the derivative of 0.5 * reg * sum(W**2))")
+    if 'grads["b"]' in case.what and b is not None and want.shape == b.shape and case.fits(want + reg * b):
+        return Diagnosis("reg_on_bias", "your gradient of b contains reg * b: the penalty covers W only")
+    if "loss" in case.what and want.size == 1:
+        if case.fits(want + 0.5 * reg * np.sum(W ** 2)):
+            return Diagnosis("missing_half", "your penalty is reg * sum(W**2): it is 0.5 * reg * sum(W**2), "
+                             "whose gradient is reg * W")
+        if b is not None and case.fits(want + 0.5 * reg * np.sum(b ** 2)):
+            return Diagnosis("reg_on_bias", "your loss also penalises b: the penalty is 0.5 * reg * sum(W**2) only")
+    return None
+
+
+def _confusion(y_true, y_pred, k):
+    cm = np.zeros((k, k))
+    np.add.at(cm, (y_true.astype(int), y_pred.astype(int)), 1)
+    return cm
+
+
+@hypothesis("precision_recall_f1")
+def precision_recall_swapped(case: Case) -> Diagnosis | None:
+    yt, yp = case.arrays().get("y_true"), case.arrays().get("y_pred")
+    m = re.search(r": (precision|recall)$", case.what)
+    if yt is None or yp is None or not m or case.want.ndim != 1:
+        return None
+    cm = _confusion(yt, yp, case.want.size)
+    with np.errstate(all="ignore"):
+        other = np.diag(cm) / (cm.sum(axis=1) if m[1] == "precision" else cm.sum(axis=0))
+    if case.fits(np.nan_to_num(other)):
+        swapped = "recall" if m[1] == "precision" else "precision"
+        return Diagnosis("precision_recall_swapped", f"your {m[1]} is the {swapped}: precision divides the hits by "
+                         "the predicted counts (column sums of the confusion matrix), recall by the true counts (row sums)")
+    return None
+
+
+@hypothesis("confusion_matrix")
+def confusion_size_from_data(case: Case) -> Diagnosis | None:
+    yt, yp = case.arrays().get("y_true"), case.arrays().get("y_pred")
+    if yt is None or yp is None or case.got.ndim != 2 or case.got.shape == case.want.shape:
+        return None
+    if case.got.shape[0] == int(max(yt.max(), yp.max())) + 1:
+        return Diagnosis("size_from_data", f"your matrix is {case.got.shape[0]} x {case.got.shape[0]}, sized from the "
+                         f"largest label seen: size it from n_classes ({case.want.shape[0]}), so that absent classes "
+                         "keep their row and column")
+    return None
