@@ -59,7 +59,7 @@ def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | Non
         text += f"\nHint: {hint}" if "\n" in text else f". Hint: {hint}"
     if evidence is not None:  # diagnosis hook
         raise diagnoses.attach_values(CheckFailed(text), evidence, what=what, inputs=inputs)
-    raise CheckFailed(text)
+    raise diagnoses.attach_property(CheckFailed(text))
 
 
 def as_array(got, *, what: str, dtype=np.float64) -> np.ndarray:

@@ -134,7 +134,11 @@ def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: di
 
 
 def _missing_keys(got, want) -> list[Diagnosis]:
-    """Two key lists: the student's lacks some (the biases, say)."""
+    """Two key lists: the student's lacks some (the biases, say); or two dtype names."""
+    dtypes = ("float16", "float32", "float64", "int32", "int64")
+    if isinstance(got, str) and isinstance(want, str) and got in dtypes and want in dtypes:
+        return [Diagnosis("wrong_dtype", f"your array is {got}, not {want}: NumPy's draws and np.zeros give float64 "
+                          f"unless you ask otherwise; drop the dtype argument or .astype({got}) that changes it")]
     if not (isinstance(got, list) and isinstance(want, list) and all(isinstance(k, str) for k in got + want)):
         return []
     missing = [k for k in want if k not in got]
@@ -300,4 +304,5 @@ def attach_property(exc: BaseException) -> BaseException:
 
 
 # The hypotheses register themselves on import (kept in their own modules, one job each).
-from nncourse.grading import hypotheses, target_hypotheses, training_hypotheses  # noqa: E402,F401
+from nncourse.grading import (  # noqa: E402,F401
+    hypotheses, optimizer_hypotheses, target_hypotheses, training_hypotheses)

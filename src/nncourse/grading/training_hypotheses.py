@@ -89,8 +89,12 @@ def epoch_off_by_one(case: Case) -> Diagnosis | None:
     """A single epoch number off by one (counted from 1, or one step late)."""
     if "epoch" not in case.what or case.got.size != 1 or abs(float(case.got.flat[0] - case.want.flat[0])) != 1:
         return None
-    return Diagnosis("off_by_one", f"your epoch is {float(case.got.flat[0] - case.want.flat[0]):+g} off: epochs "
-                     "count from 0 (the first step call is epoch 0), and the stop comes at counter >= patience")
+    d = float(case.got.flat[0] - case.want.flat[0])
+    if case.target == "Perceptron.fit":
+        return Diagnosis("off_by_one", f"your fit runs {d:+g} epoch(s) {'more' if d > 0 else 'fewer'} than asked: "
+                         "for epoch in range(epochs) runs exactly `epochs` epochs")
+    return Diagnosis("off_by_one", f"your epoch is {d:+g} off: epochs count from 0 (the first step call is epoch 0), "
+                     "and the stop comes at counter >= patience")
 
 
 @hypothesis("dropout_backward")
@@ -126,6 +130,10 @@ def dropout_property(text: str) -> list[Diagnosis]:
     if m:
         return [Diagnosis("drops_last_batch", f"samples {m[1]} are never used: your loop skips the last, smaller "
                           "batch; cut with range(0, n, batch_size) and take order[start:start + batch_size]")]
+    if re.search(r"expected a (list|float)[^.]*?, got (ndarray|an? (0-d )?array)", text) or \
+            re.search(r"expected a (list|float).*got ndarray", text):
+        return [Diagnosis("returns_array", "you return a NumPy array where a plain Python value is wanted: return "
+                          "float(...) for a number, a list for a history (history.append(...))")]
     if re.search(r"training=False\): mask: expected None", text):
         return [Diagnosis("active_in_eval", "in evaluation mode dropout does nothing: return x, None")]
     return []
@@ -184,3 +192,45 @@ def confusion_size_from_data(case: Case) -> Diagnosis | None:
                          f"largest label seen: size it from n_classes ({case.want.shape[0]}), so that absent classes "
                          "keep their row and column")
     return None
+
+
+@hypothesis("Perceptron.fit")
+def fit_history_stop(case: Case) -> Diagnosis | None:
+    """The error history goes on after a 0, or stops just before recording it."""
+    got, want = case.got, case.want
+    if got.ndim != 1 or want.ndim != 1 or not want.size or want[-1] != 0:
+        return None
+    if got.size > want.size and np.array_equal(got[:want.size], want) and not got[want.size:].any():
+        return Diagnosis("no_early_stop", "your fit goes on after an epoch with 0 errors: stop right after "
+                         "appending that 0 (the data is separated, nothing more will change)")
+    if got.size == want.size - 1 and np.array_equal(got, want[:-1]):
+        return Diagnosis("stops_before_recording", "your fit stops before appending the epoch with 0 errors: "
+                         "append the count first, then break when it is 0")
+    return None
+
+
+@hypothesis("Perceptron.update")
+def update_error_sign(case: Case) -> Diagnosis | None:
+    if "return value" not in case.what or case.got.size != 1 or case.want.size != 1 or case.want.flat[0] == 0:
+        return None
+    if case.got.flat[0] == -case.want.flat[0]:
+        return Diagnosis("sign_flip", "your error has the wrong sign: error = y - predict(x) (target minus prediction)")
+    return None
+
+
+@hypothesis("Perceptron.update")
+def update_abs_error(case: Case) -> Diagnosis | None:
+    if "return value" not in case.what or case.got.size != 1 or case.want.size != 1 or case.want.flat[0] >= 0:
+        return None
+    if case.got.flat[0] == abs(case.want.flat[0]):
+        return Diagnosis("abs_error", "your update returns whether the sample was wrong (|error|): return the signed "
+                         "error y - predict(x), which is -1, 0 or 1")
+    return None
+
+
+@hypothesis("Perceptron.predict")
+def predict_at_zero(case: Case) -> Diagnosis | None:
+    if "net input is exactly 0" not in case.what:
+        return None
+    return Diagnosis("at_zero", "a net input of exactly 0 must give class 0: use step(net_input(X)), that is > 0, "
+                     "not >= 0")
