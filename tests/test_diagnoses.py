@@ -30,7 +30,7 @@ BUGS = [
     ("transpose", W.T, W, dict(what="dW", target="affine_backward")),
     ("off_by_one", np.array([4.0, 7.0, 9.0]), np.array([3.0, 6.0, 8.0]), dict(target="EarlyStopping.step")),
     ("at_zero", (Z >= 0).astype(float), (Z > 0).astype(float), dict(inputs={"z": Z}, target="relu_grad")),
-    ("int_division", np.array([1.0, 2.0, 0.0]), np.array([1.5, 2.25, 0.75]), dict()),
+    ("int_division", np.array([1.0, 2.0, 3.0, 0.0]), np.array([1.5, 2.25, 3.5, 0.75]), dict()),
     ("missing_term", sigmoid(Z) + sigmoid(Z) * (1 - sigmoid(Z)),
      sigmoid(Z) + Z * sigmoid(Z) * (1 - sigmoid(Z)), dict(inputs={"z": Z}, target="swish_grad")),
     ("missing_square", 1 - np.tanh(Z), 1 - np.tanh(Z) ** 2, dict(inputs={"z": Z}, target="tanh_grad")),

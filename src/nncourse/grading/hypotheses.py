@@ -13,6 +13,11 @@ from nncourse.grading.diagnoses import LARGE_INPUT, Case, Diagnosis, _num, _nume
 
 # --- generic hypotheses --------------------------------------------------------------------
 
+def _another_of_length(case: Case, name: str, n: int) -> bool:
+    """A 1-d input is a batch (not one sample) when another input has as many rows, as p and y of a loss do."""
+    return any(k != name and v.ndim >= 1 and v.shape[0] == n for k, v in case.arrays().items())
+
+
 def named_constants(case: Case) -> list[tuple[float, str, str]]:
     """(value, name for the hypothesis, words for the student) for constants the inputs suggest."""
     out: list[tuple[float, str, str]] = []
@@ -33,7 +38,7 @@ def named_constants(case: Case) -> list[tuple[float, str, str]]:
             if 0 < v < 1:
                 out.append((1 - v, f"one_minus_{name}", f"1 - {name} = {_num(1 - v)}"))
                 out.append((1 / (1 - v), f"inverse_one_minus_{name}", f"1/(1 - {name}) = {_num(1 / (1 - v))}"))
-        elif arr.ndim >= 2 and arr.shape[0] >= 2:  # a batch: rows of a 2-d input
+        elif arr.shape[0] >= 2 and (arr.ndim >= 2 or _another_of_length(case, name, arr.shape[0])):  # a batch
             n = arr.shape[0]
             out.append((float(n), "n", f"n = {n} (the batch size, the rows of {name})"))
             out.append((1.0 / n, "inverse_n", f"1/n (n = {n}, the batch size, the rows of {name})"))
@@ -200,6 +205,8 @@ def overflow_at_large_inputs(case: Case) -> Diagnosis | None:
 def integer_division(case: Case) -> Diagnosis | None:
     got, want = case.got, case.want
     if got.shape != want.shape or np.sum(want != np.round(want)) < 3 or not np.isfinite(want).all():
+        return None
+    if np.sum(np.abs(want) >= 1) < 3:  # small values rounded to 0 could be anything that returns zeros
         return None
     for rounded in (np.trunc(want), np.floor(want)):
         if np.array_equal(got, rounded):

@@ -255,10 +255,14 @@ SCHEDULE_BUGS = {  # target: ((name, wrong value from the arguments, sentence), 
          "your rate is one step ahead: step t = 0 must give lr0 itself, so the exponent is t, not t + 1"),),
     "inverse_time_decay": (
         ("wrong_formula", lambda lr0, r, t: lr0 / (1 + r) ** t,
-         "you compute lr0 / (1 + decay_rate)**t, an exponential decay; inverse time decay is lr0 / (1 + decay_rate * t)"),),
+         "you compute lr0 / (1 + decay_rate)**t, an exponential decay; inverse time decay is lr0 / (1 + decay_rate * t)"),
+        ("t_from_one", lambda lr0, r, t: lr0 / (1 + r * (t + 1)),
+         "your rate is one step ahead: step t = 0 must give lr0 itself, so use t, not t + 1"),),
     "step_decay": (
         ("float_division", lambda lr0, f, s, t: lr0 * f ** (t / s),
-         "your rate decays smoothly: the exponent must count whole steps, t // step_size, not t / step_size"),),
+         "your rate decays smoothly: the exponent must count whole steps, t // step_size, not t / step_size"),
+        ("t_from_one", lambda lr0, f, s, t: lr0 * f ** ((t + 1) // s),
+         "your rate is one step ahead: step t = 0 must give lr0 itself, so use t, not t + 1"),),
 }
 
 

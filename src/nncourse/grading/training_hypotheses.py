@@ -134,6 +134,9 @@ def dropout_property(text: str) -> list[Diagnosis]:
             re.search(r"expected a (list|float).*got ndarray", text):
         return [Diagnosis("returns_array", "you return a NumPy array where a plain Python value is wanted: return "
                           "float(...) for a number, a list for a history (history.append(...))")]
+    if "still holds its old values" in text:
+        return [Diagnosis("rebinds_array", "params[key] now holds a new array and the caller's array was left behind: "
+                          "update it in place, params[key] -= ..., so that everyone holding the array sees the step")]
     if re.search(r"training=False\): mask: expected None", text):
         return [Diagnosis("active_in_eval", "in evaluation mode dropout does nothing: return x, None")]
     return []
@@ -234,3 +237,30 @@ def predict_at_zero(case: Case) -> Diagnosis | None:
         return None
     return Diagnosis("at_zero", "a net input of exactly 0 must give class 0: use step(net_input(X)), that is > 0, "
                      "not >= 0")
+
+
+UPDATE_WHAT = re.compile(r"(weights|bias) after update\((?:list )?x, y=(\d)\) on a sample (?:predicted|already predicted) (\d)"
+                         r".*\(lr " + NUMBER + r"\)")
+
+
+@hypothesis("Perceptron.update")
+def update_step_size(case: Case) -> Diagnosis | None:
+    """The start values are want - lr * error * x: replay the update without lr, or without the bias."""
+    m, x = UPDATE_WHAT.search(case.what), case.arrays().get("x")
+    if not m:
+        return None
+    error, lr = int(m[2]) - int(m[3]), float(m[4])
+    if error == 0:
+        return None
+    if m[1] == "bias":
+        if case.fits(case.want - lr * error):
+            return Diagnosis("bias_not_updated", "your update leaves the bias unchanged: the bias moves too, "
+                             "bias += learning_rate * error")
+        return None
+    if x is None or x.shape != case.want.shape:
+        return None
+    start = case.want - lr * error * x
+    if case.fits(start + error * x):
+        return Diagnosis("ignores_learning_rate", "your update adds error * x without the learning rate: "
+                         "weights += learning_rate * error * x")
+    return None
