@@ -67,7 +67,7 @@ def test_Adam_default_hyperparameters(student, rng):
     for k in params:
         assert_close(got[k], want[k], atol=ATOL,
                      what=f"params['{k}'] after 4 steps of Adam() (defaults lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8)",
-                     inputs={f"grad of {k}, step 1": grads[0][k], f"grad of {k}, step 2": grads[1][k]},
+                     inputs={f"grad of {k}, step {i}": g[k] for i, g in enumerate(grads, 1)},
                      hint="the defaults are lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8")
 
 

@@ -35,7 +35,8 @@ class Limits(BaseModel):
 class DiagnosesPolicy(BaseModel):
     """What validate asks of the diagnoses: the share of mutants that get their declared one."""
     model_config = ConfigDict(extra="forbid")
-    min_share: float = Field(default=0.8, ge=0, le=1)
+    min_share: float = Field(default=0.8, ge=0, le=1, description="over the exercises validated together")
+    min_share_each: float = Field(default=0.5, ge=0, le=1, description="for every exercise on its own")
 
 
 class Exercise(BaseModel):

@@ -162,8 +162,8 @@ def check_diagnoses(course, ex, results) -> list[Record]:
     done, total, misses = coverage(find_mutants(course, ex), results)
     share = done / total if total else 1.0
     wrong = diagnoses_on_correct_code(results)
-    return [Record(ex.id, "mutants diagnosed", share >= course.diagnoses.min_share,
-                   f"{done}/{total} ({share:.0%}, at least {course.diagnoses.min_share:.0%})"
+    return [Record(ex.id, "mutants diagnosed", share >= course.diagnoses.min_share_each,
+                   f"{done}/{total} ({share:.0%}, at least {course.diagnoses.min_share_each:.0%})"
                    + (f"; missed: {'; '.join(misses)}" if misses else "")),
             Record(ex.id, "no diagnosis on the reference", not wrong, "; ".join(wrong[:3]) or "none on any seed")]
 
@@ -180,7 +180,18 @@ def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2,
         records += check_do_nothing(ex, res) + check_public(ex, res)
         records += check_coverage(course, ex, res) + check_mutants(course, ex, res)
         records += check_diagnoses(course, ex, res)
-    return records
+    return records + check_course_diagnoses(course, records)
+
+
+def check_course_diagnoses(course, records) -> list[Record]:
+    """The share of mutants diagnosed over the exercises validated together (when more than one)."""
+    per = [r for r in records if r.check == "mutants diagnosed"]
+    if len(per) < 2:
+        return []
+    done, total = (sum(int(r.detail.split(" ")[0].split("/")[i]) for r in per) for i in (0, 1))
+    share = done / total if total else 1.0
+    return [Record("course", "mutants diagnosed", share >= course.diagnoses.min_share,
+                   f"{done}/{total} ({share:.0%}, at least {course.diagnoses.min_share:.0%})")]
 
 
 def _grade_all(course, exercises, jobs, seeds, scratch, progress) -> dict[str, dict[str, Result]]:
@@ -209,6 +220,9 @@ def render_table(records: list[Record]) -> str:
         by_ex.setdefault(r.exercise, []).append(r)
     lines.append("")
     for ex_id, recs in by_ex.items():
+        if ex_id == "course":
+            lines += [f"course: {r.check} {r.detail}" for r in recs]
+            continue
         mut = [r for r in recs if r.check.startswith("mutant ")]
         caught = sum(r.ok for r in mut)
         ref = all(r.ok for r in recs if "full marks" in r.check)

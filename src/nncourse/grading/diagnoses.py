@@ -123,11 +123,12 @@ def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: di
     found: list[Diagnosis] = []
     for fn in BY_TARGET.get(case.target, []) + GENERIC:
         try:
-            d = fn(case)
+            out = fn(case)
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError):
-            d = None  # a hypothesis that cannot be built for these inputs does not fit
-        if d is not None and d.name not in {f.name for f in found}:
-            found.append(d)
+            out = None  # a hypothesis that cannot be built for these inputs does not fit
+        for d in (out if isinstance(out, list) else [out] if out is not None else []):
+            if d.name not in {f.name for f in found}:
+                found.append(d)
     exclusive = [d for d in found if d.exclusive]
     strong = [d for d in found if not d.weak]
     return exclusive or strong or found[:1]

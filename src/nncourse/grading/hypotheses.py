@@ -94,20 +94,29 @@ def constant_factor(case: Case) -> Diagnosis | None:
         return None
     single = big.sum() < 2  # one number is exactly c times another: only an input-derived c is evidence
     what = _subject(case)
+    repeats = {"twice": 2.0, "two": 2.0, "three": 3.0, "3": 3.0, "2": 2.0}
+    m = re.search(r"(?:repeated|stacked) (twice|(\w+) times)", case.what)
+    if m and abs(c - repeats.get(m[2] or m[1], 0.0)) < 1e-6:
+        return Diagnosis("factor_n", f"{what} grows with the batch: {_num(c)} times larger for the batch repeated "
+                         f"{_num(c)} times, so it is a sum over the samples; make it a mean (divide by n once"
+                         + (", at the output)" if _is_gradient(case) else ")"))
     if abs(c + 1) < 1e-9 and not single:
         return Diagnosis("sign_flip", f"{what} has the right size but the opposite sign everywhere: "
                          "a minus sign is missing or doubled (e.g. predicted - target instead of target - predicted, "
                          "or + where the update subtracts)")
-    for value, name, words in named_constants(case):
-        if single and name in ("2", "half"):
+    named = []  # every named constant equal to c: when two fit (n = 2 and 1/(1 - p) = 2), both are said
+    for value, label, words in named_constants(case):
+        if single and label in ("2", "half") or any(d.name == f"factor_{label}" for d in named):
             continue
-        for v, label, times in ((value, name, "times"),):
-            if abs(c - v) <= 1e-6 * abs(v):
-                return Diagnosis(f"factor_{label}", f"{what} is exactly {words} {times} the correct one: "
-                                 + _factor_fix(label, case))
-            if abs(c + v) <= 1e-6 * abs(v):
-                return Diagnosis(f"factor_{label}", f"{what} is exactly -{words} times the correct one: "
-                                 "the sign is flipped and " + _factor_fix(label, case))
+        if abs(c - value) <= 1e-6 * abs(value):
+            named.append(Diagnosis(f"factor_{label}", f"{what} is exactly {words} times the correct one: "
+                                   + _factor_fix(label, case)))
+        elif abs(c + value) <= 1e-6 * abs(value):
+            named.append(Diagnosis(f"factor_{label}", f"{what} is exactly -{words} times the correct one: "
+                                   "the sign is flipped and " + _factor_fix(label, case)))
+    if named:
+        return named[:1] if named[0].name in ("factor_n", "factor_inverse_n") and len(named) > 1 and \
+            all(d.name in ("factor_2", "factor_half") for d in named[1:]) else named
     if single or len(np.unique(np.abs(want[big]))) < 4:  # an unnamed factor needs more evidence than a few numbers
         return None
     return Diagnosis("factor", f"{what} is exactly {_num(c)} times the correct one everywhere: the formula is "
@@ -282,7 +291,7 @@ def constant_output(case: Case) -> Diagnosis | None:
 @hypothesis()
 def same_seed_differs(case: Case) -> Diagnosis | None:
     """Two runs with the same seed compared: they differ."""
-    if not re.search(r"same seed|two runs", case.what) and not ("two runs" in case.what and "seed=" in case.what):
+    if not re.search(r"same seed|two runs|second identical run", case.what):
         return None
     return Diagnosis("seed_ignored", "two runs with the same seed gave different results: make every random draw "
                      "from np.random.default_rng(seed) with the seed (or rng) you are given, not np.random or a "

@@ -81,3 +81,39 @@ def momentum_one_minus_beta(case: Case) -> Diagnosis | None:
         return Diagnosis("one_minus_beta", "your velocity adds (1 - beta) * g: the course's momentum is "
                          "v = beta * v + g (then p -= lr * v), so the first step moves by lr * g")
     return None
+
+
+def _lrs(case: Case) -> list[float] | None:
+    m = re.search(r"opt\.lr set to ([\d., ]+)", case.what)
+    return [float(v) for v in m[1].rstrip(", ").split(",")] if m else None
+
+
+def sgd_momentum(start, grads, lrs, beta, rule="right"):
+    p, v = start.astype(float).copy(), np.zeros_like(start, dtype=float)
+    for g, lr in zip(grads, lrs):
+        if beta is None:
+            p = p - lr * g
+        elif rule == "lr_inside_v":
+            v = beta * v + lr * g
+            p = p - v
+        else:
+            v = beta * v + g
+            p = p - lr * v
+    return p
+
+
+@hypothesis("SGD.step", "Momentum.step")
+def lr_changed_between_steps(case: Case) -> Diagnosis | None:
+    """opt.lr changed between steps: replay with the first lr kept, and with lr inside the velocity."""
+    found, lrs = _start_and_grads(case), _lrs(case)
+    if found is None or lrs is None or len(lrs) != len(found[1]):
+        return None
+    start, grads = found
+    beta = case.call_args.get("beta", 0.9) if case.target == "Momentum.step" else None
+    if case.fits(sgd_momentum(start, grads, [lrs[0]] * len(lrs), beta)):
+        return Diagnosis("lr_copied", "your step keeps using the first learning rate: read self.lr inside step "
+                         "(a schedule changes it between steps), do not copy it into another attribute in __init__")
+    if beta is not None and case.fits(sgd_momentum(start, grads, lrs, beta, rule="lr_inside_v")):
+        return Diagnosis("lr_inside_v", "your velocity holds lr * g: keep lr out of v (v = beta * v + g, "
+                         "p -= lr * v), or the old steps keep their old learning rate when lr changes")
+    return None

@@ -60,7 +60,7 @@ ES_RULES = {
 
 
 @hypothesis("EarlyStopping.step", "EarlyStopping")
-def early_stopping_rule(case: Case) -> Diagnosis | None:
+def early_stopping_rule(case: Case) -> list[Diagnosis] | Diagnosis | None:
     losses = (case.inputs or {}).get("val_losses")
     if losses is None or "results" not in case.what or case.got.shape != case.want.shape:
         return None
@@ -71,9 +71,10 @@ def early_stopping_rule(case: Case) -> Diagnosis | None:
     got = [bool(v) for v in case.got]
     if replay(losses, patience, min_delta)[0] == got:
         return None
-    for rule, sentence in ES_RULES.items():
-        if replay(losses, patience, min_delta, rule=rule)[0] == got:
-            return Diagnosis(rule, sentence)
+    fitting = [Diagnosis(rule, sentence) for rule, sentence in ES_RULES.items()
+               if replay(losses, patience, min_delta, rule=rule)[0] == got]
+    if fitting:  # a short sequence may fit two rules: both are named
+        return fitting
     if _replay_no_reset(losses, patience, min_delta) == got:
         return Diagnosis("no_reset", "you do not reset the counter on an improvement: set counter = 0 whenever "
                          "the loss improves")
@@ -126,6 +127,9 @@ def dropout_property(text: str) -> list[Diagnosis]:
     if "same mask in every row" in text:
         return [Diagnosis("shared_mask", "one mask row is shared by every sample: draw one number per element, "
                           "rng.random(x.shape)")]
+    if "the last, smaller batch was dropped" in text:
+        return [Diagnosis("drops_last_batch", "your loop skips the last, smaller batch: cut with "
+                          "range(0, n, batch_size) and take order[start:start + batch_size]")]
     m = re.search(r"every sample must be used once per epoch.*got samples \[([\d, ]+)\] unused", text)
     if m:
         return [Diagnosis("drops_last_batch", f"samples {m[1]} are never used: your loop skips the last, smaller "
