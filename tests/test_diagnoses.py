@@ -135,3 +135,34 @@ def test_a_check_without_a_fitting_cause_has_no_diagnosis():
     with pytest.raises(CheckFailed) as info:
         assert_true(False, "f: wrong. Hint: none")
     assert info.value.diagnosis is None
+
+
+def test_early_stopping_rules_that_fit_the_same_answers_are_both_named():
+    # a constant loss with patience 2: "stops one epoch late" and "an equal loss counts as better" both give F, F, F
+    found = names([False, False, False], [False, False, True], inputs={"val_losses": [1.0, 1.0, 1.0], "patience": 2},
+                  what="EarlyStopping(patience=2).step results", target="EarlyStopping.step")
+    assert {"patience_off_by_one", "equal_is_improvement"} <= set(found)
+
+
+def _result(tests):
+    from nncourse.result import Result, ResultStatus, TestResult
+    return Result(exercise="e", submission_sha256="0", score=0.0, max_score=1.0, status=ResultStatus.graded, grader_version="v",
+                  tests=[TestResult(name=n, target=t, points=0.0, max_points=1.0, status=s, diagnosis_names=d,
+                                    diagnosis="x" if d else None) for n, t, s, d in tests])
+
+
+def test_validate_counts_declared_diagnoses_on_failing_tests_of_the_targets():
+    from pathlib import Path
+
+    from nncourse.mutants import Mutant
+    from nncourse.validate_diagnoses import coverage, diagnoses_on_correct_code
+    m1 = Mutant("a", Path("a.diff"), targets=("f",), diagnosis="transpose")
+    m2 = Mutant("b", Path("b.diff"), targets=("f",), diagnosis="sign_flip")
+    m3 = Mutant("c", Path("c.diff"), targets=("f",))
+    results = {"mutant-a": _result([("t1", "f", "failed", ["transpose"])]),
+               "mutant-b": _result([("t1", "g", "failed", ["sign_flip"])]),  # not on its target: does not count
+               "mutant-c": _result([("t1", "f", "failed", ["transpose"])])}  # declares nothing: does not count
+    done, total, misses = coverage([m1, m2, m3], results)
+    assert (done, total) == (1, 3) and len(misses) == 2
+    assert diagnoses_on_correct_code({"reference": _result([("t1", "f", "passed", [])])}) == []
+    assert diagnoses_on_correct_code({"seed-2": _result([("t1", "f", "failed", ["offset"])])})

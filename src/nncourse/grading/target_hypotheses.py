@@ -33,11 +33,6 @@ def _input(case: Case, *names) -> np.ndarray | None:
     return None
 
 
-def _fits_any(case: Case, candidates) -> bool:
-    with np.errstate(all="ignore"):
-        return any(c is not None and case.fits(c) for c in candidates())
-
-
 @hypothesis("softmax", "SoftmaxClassifier.predict_proba", "MLP.forward")
 def softmax_wrong_axis(case: Case) -> Diagnosis | None:
     z = _input(case, "z", "logits")
@@ -122,10 +117,6 @@ def softmax_backward_missing_sum(case: Case) -> Diagnosis | None:
         return Diagnosis("wrong_axis", "your sum term runs over axis 0 (the samples); it must run along the "
                          "softmax axis, the last one: sum(dout * s, axis=-1, keepdims=True)")
     return None
-
-
-def _is_bias(key: str) -> bool:
-    return key.startswith("b")
 
 
 @hypothesis("l2_penalty", "l1_penalty")
