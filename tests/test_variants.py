@@ -24,3 +24,5 @@ def test_variants_get_full_marks(exercise):
     for path, result in zip(paths, results):
         lost = [f"{t.name}: {t.message[:200]}" for t in result.tests if t.status != "passed"]
         assert result.score == result.max_score > 0, f"{path} lost points:\n" + "\n".join(lost)
+        diagnosed = [f"{t.name}: {t.diagnosis}" for t in result.tests if t.diagnosis or t.diagnosis_names]
+        assert not diagnosed, f"{path} (a correct variant) got a diagnosis:\n" + "\n".join(diagnosed)

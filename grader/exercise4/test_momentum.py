@@ -128,6 +128,7 @@ def test_Momentum_step_uses_lr_changed_between_steps(student, rng):
     got = _run(student, params, grads, lrs, lr=lrs[0], beta=0.9)
     for k in params:
         assert_close(got[k], want[k], what=f"params['{k}'] after 3 steps with opt.lr set to 0.1, 0.01, 0.3",
+                     inputs={f"{k} before": params[k], **{f"grad of {k}, step {i}": g[k] for i, g in enumerate(grads, 1)}},
                      hint="read self.lr in every step, and keep lr out of v: v = beta * v + g, p -= lr * v "
                           "(v = beta * v + lr * g gives the same result only while lr never changes)")
 

@@ -81,6 +81,7 @@ def test_SGD_step_uses_lr_changed_between_steps(student, rng):
     got = P.value()
     for k in params:
         assert_close(got[k], want[k], what=f"params['{k}'] after 3 steps with opt.lr set to 0.1, 0.02, 0.5",
+                     inputs={f"{k} before": params[k], **{f"grad of {k}, step {i}": g[k] for i, g in enumerate(grads, 1)}},
                      hint="read self.lr inside step (a schedule changes it between steps); "
                           "do not copy it into another attribute in __init__")
 

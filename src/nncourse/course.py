@@ -44,6 +44,13 @@ class ValidateSettings(BaseModel):
     pending_targets: list[str] = []
 
 
+class DiagnosesPolicy(BaseModel):
+    """What validate asks of the diagnoses: the share of mutants that get their declared one."""
+    model_config = ConfigDict(extra="forbid")
+    min_share: float = Field(default=0.8, ge=0, le=1, description="over the exercises validated together")
+    min_share_each: float = Field(default=0.5, ge=0, le=1, description="for every exercise on its own")
+
+
 class Exercise(BaseModel):
     """One exercise: where its files are, what it is worth, its thresholds and deadline."""
 
@@ -85,6 +92,7 @@ class Course(BaseModel):
     late_policy: LatePolicy = LatePolicy()
     limits: Limits = Limits()
     validation: ValidateSettings = Field(default=ValidateSettings(), alias="validate")
+    diagnoses: DiagnosesPolicy = DiagnosesPolicy()
     exercises: list[Exercise] = Field(min_length=1)
     release: str | None = Field(default=None, pattern=r"^student$",
                                 description="'student' in a student release: no solutions, no hidden grader")

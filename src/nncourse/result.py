@@ -40,6 +40,8 @@ class TestResult(BaseModel):
     message: str = ""
     duration: float = 0.0
     diagnosis: str | None = Field(default=None, description="the named cause of a failure, when the numbers show one")
+    diagnosis_names: list[str] = Field(default_factory=list,
+                                       description="the names of the hypotheses behind `diagnosis` (for statistics)")
     instructor_detail: str = Field(default="", description="traceback of a grader fault; never shown to students")
 
 

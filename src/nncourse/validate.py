@@ -20,6 +20,7 @@ from nncourse.grading.batch import grade_task
 from nncourse.mutants import Mutant, MutantError, load_mutant, mutant_files, write_mutant
 from nncourse.nomath import FLAVORS, api_targets, half_kept, no_math_source, same_target
 from nncourse.result import Result, TestStatus
+from nncourse.validate_diagnoses import coverage, diagnoses_on_correct_code
 
 @dataclass
 class Record:
@@ -231,6 +232,17 @@ def check_mutants(course, ex, results) -> list[Record]:
     return out
 
 
+def check_diagnoses(course, ex, results) -> list[Record]:
+    """Mutants get their declared diagnosis (share >= diagnoses.min_share); the reference never gets one."""
+    done, total, misses = coverage(find_mutants(course, ex), results)
+    share = done / total if total else 1.0
+    wrong = diagnoses_on_correct_code(results)
+    return [Record(ex.id, "mutants diagnosed", share >= course.diagnoses.min_share_each,
+                   f"{done}/{total} ({share:.0%}, at least {course.diagnoses.min_share_each:.0%})"
+                   + (f"; missed: {'; '.join(misses)}" if misses else "")),
+            Record(ex.id, "no diagnosis on the reference", not wrong, "; ".join(wrong[:3]) or "none on any seed")]
+
+
 def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2, seeds: int = 3,
                     progress: Callable[[str], None] = lambda _msg: None) -> list[Record]:
     """Run every grading the checks need (in parallel), then the checks."""
@@ -243,7 +255,19 @@ def validate_course(course: Course, exercises: list[Exercise], *, jobs: int = 2,
         records += check_do_nothing(ex, res) + check_no_math(course, ex, res) + check_half_control(course, ex, res)
         records += check_public(ex, res)
         records += check_coverage(course, ex, res) + check_mutants(course, ex, res) + check_on_target(course, ex, res)
-    return records
+        records += check_diagnoses(course, ex, res)
+    return records + check_course_diagnoses(course, records)
+
+
+def check_course_diagnoses(course, records) -> list[Record]:
+    """The share of mutants diagnosed over the exercises validated together (when more than one)."""
+    per = [r for r in records if r.check == "mutants diagnosed"]
+    if len(per) < 2:
+        return []
+    done, total = (sum(int(r.detail.split(" ")[0].split("/")[i]) for r in per) for i in (0, 1))
+    share = done / total if total else 1.0
+    return [Record("course", "mutants diagnosed", share >= course.diagnoses.min_share,
+                   f"{done}/{total} ({share:.0%}, at least {course.diagnoses.min_share:.0%})")]
 
 
 def _grade_all(course, exercises, jobs, seeds, scratch, progress) -> dict[str, dict[str, Result]]:
@@ -272,12 +296,16 @@ def render_table(records: list[Record]) -> str:
         by_ex.setdefault(r.exercise, []).append(r)
     lines.append("")
     for ex_id, recs in by_ex.items():
+        if ex_id == "course":
+            lines += [f"course: {r.check} {r.detail}" for r in recs]
+            continue
         mut = [r for r in recs if r.check.startswith("mutant ")]
         caught = sum(r.ok for r in mut)
         ref = all(r.ok for r in recs if "full marks" in r.check)
         stub = all(r.ok for r in recs if r.check.startswith(("stub", "a do-nothing", "no-math")))
+        diagnosed = next((r.detail.split(" ")[0] for r in recs if r.check == "mutants diagnosed"), "?")
         lines.append(f"{ex_id}: references {'full' if ref else 'NOT FULL'}, stubs {'zero' if stub else 'NOT ZERO'}, "
-                     f"mutants caught {caught}/{len(mut)} on their named targets")
+                     f"mutants caught {caught}/{len(mut)} on their named targets, diagnosed {diagnosed}")
     bad = sum(not r.ok for r in records)
     lines.append(f"validate: {len(records) - bad} checks ok, {bad} breached")
     return "\n".join(lines)

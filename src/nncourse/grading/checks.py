@@ -10,6 +10,7 @@ import numpy as np
 
 from nncourse.errors import StudentError, UnusableObject
 from nncourse.gradcheck import numeric_grad
+from nncourse.grading import diagnoses
 from nncourse.sandbox.proxy import RemoteObject
 
 MAX_ROWS = 5
@@ -45,15 +46,20 @@ def summarize(inputs: dict | None) -> str:
     return " for " + ", ".join(parts)
 
 
-def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | None = None):
-    """Raise the one message template: '<what>: <checked><inputs>: <detail>. Hint: <hint>'."""
+def fail(what: str, checked: str, inputs=None, detail: str = "", hint: str | None = None, evidence=None):
+    """Raise the one message template: '<what>: <checked><inputs>: <detail>. Hint: <hint>'.
+
+    With `evidence` = (got, want, rtol, atol), the diagnoses are tried and a fitting one leads the text.
+    """
     __tracebackhide__ = True
     text = f"{what}: {checked}{summarize(inputs)}"
     if detail:
         text += f": {detail}"
     if hint:
         text += f"\nHint: {hint}" if "\n" in text else f". Hint: {hint}"
-    raise CheckFailed(text)
+    if evidence is not None:  # diagnosis hook
+        raise diagnoses.attach_values(CheckFailed(text), evidence, what=what, inputs=inputs)
+    raise diagnoses.attach_property(CheckFailed(text))
 
 
 def as_array(got, *, what: str, dtype=np.float64) -> np.ndarray:
@@ -75,7 +81,8 @@ def assert_shape(got, shape, *, what, inputs=None, hint=None):
     __tracebackhide__ = True
     arr = as_array(got, what=what)
     if arr.shape != tuple(shape):
-        fail(what, "wrong shape", inputs, f"expected {tuple(shape)}, got {arr.shape}", hint)
+        fail(what, "wrong shape", inputs, f"expected {tuple(shape)}, got {arr.shape}", hint,
+             evidence=diagnoses.shape_evidence(arr, shape))
 
 
 def assert_dtype_kind(got, kinds: str, *, what, inputs=None, hint=None):
@@ -85,7 +92,8 @@ def assert_dtype_kind(got, kinds: str, *, what, inputs=None, hint=None):
     kind = np.asarray(got).dtype.kind
     if kind not in kinds:
         want = " or ".join(names.get(k, k) for k in kinds)
-        fail(what, "wrong dtype", inputs, f"expected {want}, got {np.asarray(got).dtype}", hint)
+        fail(what, "wrong dtype", inputs, f"expected {want}, got {np.asarray(got).dtype}", hint,
+             evidence=diagnoses.dtype_evidence(got, kinds))
 
 
 def assert_finite(got, *, what, inputs=None, hint=None):
@@ -197,13 +205,15 @@ def assert_close(got, want, *, what, inputs=None, rtol=1e-6, atol=1e-8, hint=Non
                       if want.shape == () else
                       "the output's shape is fixed by the inputs: look for a reshape, a flatten, a missing "
                       "keepdims or a sum over the wrong axis")
-        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", shape_hint)
+        fail(what, "wrong shape", inputs, f"expected {want.shape}, got {arr.shape}", shape_hint,
+             evidence=(arr, want, rtol, atol))
     bad = mismatch(arr, want, rtol=rtol, atol=atol, expect_nonfinite=expect_nonfinite)
     if not bad.any():
         return
     a, w = np.atleast_1d(arr), np.atleast_1d(want)
     detail = error_summary(arr, want, bad, rtol=rtol, atol=atol) + _mismatch_table(a, w, np.atleast_1d(bad))
-    fail(what, "wrong values", inputs, detail, diagnose(arr, want, bad, inputs) or hint)
+    fail(what, "wrong values", inputs, detail, diagnose(arr, want, bad, inputs) or hint,
+         evidence=(arr, want, rtol, atol))
 
 
 def assert_differs(a, b, *, what: str, message: str):
@@ -225,7 +235,8 @@ def assert_equal(got, want, *, what, inputs=None, hint=None):
     except (TypeError, ValueError):
         same = False
     if not same:
-        fail(what, "wrong result", inputs, f"expected {_short(want)}, got {_short(got)}", hint)
+        fail(what, "wrong result", inputs, f"expected {_short(want)}, got {_short(got)}", hint,
+             evidence=(got, want, 0.0, 0.0))
 
 
 def _short(value) -> str:
@@ -239,7 +250,7 @@ def assert_true(cond, message: str):
     """A free-form property; `message` follows the template of `fail`."""
     __tracebackhide__ = True
     if not cond:
-        raise CheckFailed(message)
+        raise diagnoses.attach_property(CheckFailed(message))  # diagnosis hook
 
 
 def _require_result(out, what: str):
@@ -290,7 +301,8 @@ def call_without_warnings(fn, *args, what, inputs=None, hint=None, expect_shape=
     warns = list(session.last_warnings) if session is not None else []
     if warns:
         fail(what, "emitted a warning", inputs, "; ".join(sorted(set(warns))[:3]),
-             hint or "the course API (docs/API.md) asks for no warning with finite inputs")
+             hint or "the course API (docs/API.md) asks for no warning with finite inputs",
+             evidence=diagnoses.warning_evidence(warns))
     if expect_shape is not None:
         assert_shape(out, expect_shape, what=what, inputs=inputs, hint=hint)
         assert_finite(out, what=what, inputs=inputs, hint=hint)
@@ -307,8 +319,9 @@ def assert_raises(exc_name: str, fn, *args, what, hint=None, **kwargs):
             return exc
         if exc.is_a("NotImplementedError"):
             raise
-        fail(what, f"should raise {exc_name}", None, f"it raised {exc.type_name}: {exc.message}", hint)
-    fail(what, f"should raise {exc_name}", None, f"it returned {_short(out)}", hint)
+        fail(what, f"should raise {exc_name}", None, f"it raised {exc.type_name}: {exc.message}", hint,
+             evidence=diagnoses.missing_check(exc_name))
+    fail(what, f"should raise {exc_name}", None, f"it returned {_short(out)}", hint, evidence=diagnoses.missing_check(exc_name))
 
 
 def assert_matches_numeric_grad(analytic, f, x, *, what, inputs=None, rtol=1e-5, atol=1e-7,
@@ -318,12 +331,14 @@ def assert_matches_numeric_grad(analytic, f, x, *, what, inputs=None, rtol=1e-5,
     numeric = numeric_grad(f, x, eps)
     arr = as_array(analytic, what=what)
     if arr.shape != numeric.shape:
-        fail(what, "gradient has the wrong shape", inputs, f"expected {numeric.shape}, got {arr.shape}", hint)
+        fail(what, "gradient has the wrong shape", inputs, f"expected {numeric.shape}, got {arr.shape}", hint,
+             evidence=(arr, numeric, rtol, atol))
     bad = mismatch(arr, numeric, rtol=rtol, atol=atol)
     if bad.any():
         detail = ("differs from the numeric gradient: " + error_summary(arr, numeric, bad, rtol=rtol, atol=atol)
                   + _mismatch_table(np.atleast_1d(arr), np.atleast_1d(numeric), np.atleast_1d(bad)))
-        fail(what, "wrong gradient", inputs, detail, diagnose(arr, numeric, bad, inputs) or hint)
+        fail(what, "wrong gradient", inputs, detail, diagnose(arr, numeric, bad, inputs) or hint,
+             evidence=(arr, numeric, rtol, atol))
 
 
 def assert_accuracy_at_least(acc, threshold, *, what, dataset, seed, hint=None):

@@ -19,6 +19,7 @@ import pytest
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
 from nncourse.grading.budgets import budget
 from nncourse.grading.checks import CheckFailed
+from nncourse.grading.diagnoses import current_target
 from nncourse.sandbox.callbacks import StandIns
 from nncourse.result import TestResult, TestStatus
 from nncourse.sandbox.proxy import Session, StudentModule
@@ -113,11 +114,13 @@ class GraderPlugin:
         self.session.deadline = time.monotonic() + spent
         if self.submission_deadline is not None:
             self.session.deadline = min(self.session.deadline, self.submission_deadline)
+        target_token = current_target.set(str(_marker_arg(item, "target", "") or ""))  # diagnoses hook
         with self._stand_ins(item):
             try:
                 yield
             finally:
                 self.session.deadline = None
+                current_target.reset(target_token)
 
     def _stand_ins(self, item):
         """The reference answers for the names of the test's `uses_reference` markers, and for functions
@@ -177,7 +180,9 @@ class GraderPlugin:
         classified = student_message(exc, target) if exc is not None else None
         if classified is not None:
             status, message = classified  # bounded: student code chooses much of this text
-            return TestResult(**base, points=0.0, status=status, message=message[:MAX_MESSAGE])
+            return TestResult(**base, points=0.0, status=status, message=message[:MAX_MESSAGE],
+                              diagnosis=getattr(exc, "diagnosis", None),  # diagnoses hook
+                              diagnosis_names=list(getattr(exc, "diagnosis_names", None) or []))
         detail = _grader_traceback(exc) if exc else str(report.longrepr)
         return TestResult(**base, points=0.0, status=TestStatus.error, message=GRADER_FAULT,
                           instructor_detail=detail[-8000:])
