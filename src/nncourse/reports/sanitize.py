@@ -73,9 +73,10 @@ def scrub_paths(text: str, *, roots: tuple[str, ...] = (), module_name: str | No
     if module_name:
         text = text.replace(f"<scratch>/{module_name}", module_name)
     named = [(r, "<course>") for r in roots if r] + [(p, "<python>") for p in _python_prefixes()]
-    named.append((tempfile.gettempdir(), "<tmp>"))
+    named += [(tempfile.gettempdir(), "<tmp>"), (os.path.expanduser("~"), "~")]
     for prefix, label in sorted(named, key=lambda item: -len(item[0])):
-        text = re.sub(re.escape(prefix.rstrip("/")) + r"(?=/|\b)", label, text)
+        if prefix.rstrip("/"):
+            text = re.sub(r"(?<![\w.-])" + re.escape(prefix.rstrip("/")) + r"(?=/|\b)", label, text)
     return text
 
 
