@@ -9,6 +9,7 @@ Imports nothing of nncourse: the sandbox, intake and every report may use it.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -20,12 +21,15 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029
                      "\ud800-\udfff]")
 _UNSAFE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\n\t]")
 REPLACEMENT = "\ufffd"
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
 def _escape(match: re.Match) -> str:
     ch = match.group()
     if "\ud800" <= ch <= "\udfff":
         return REPLACEMENT
+    if ch in _NAMED:
+        return _NAMED[ch]
     code = ord(ch)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
@@ -52,13 +56,15 @@ def display_name(name) -> str:
 
 # -- paths of the grading machine -----------------------------------------------------------------------------
 _SCRATCH = re.compile(r"""(?:/[^\s"':,()\[\]]+)?/nncourse-(?:worker|sub)-[A-Za-z0-9_]+(?:/submission|/\.worker)?""")
-_SANDBOX = re.compile(r"(?<![\w.-])/(?:submission|opt/nncourse)(?=/|\b)")
+# Inside the bubblewrap sandbox (sandbox/isolation.py): the module, the worker's code, its scratch (cwd, TMPDIR).
+_SANDBOX = re.compile(r"(?<![\w.<>-])/(?:submission|opt/nncourse|work)(?=/|\b)")
 
 
-def _python_prefixes() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def _python_prefixes() -> tuple[str, ...]:
     found = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     found |= {os.path.realpath(p) for p in list(found)}
-    return [p for p in found if p and p != "/"]
+    return tuple(p for p in found if p and p != "/")
 
 
 def scrub_paths(text: str, *, roots: tuple[str, ...] = (), module_name: str | None = None) -> str:
@@ -69,14 +75,14 @@ def scrub_paths(text: str, *, roots: tuple[str, ...] = (), module_name: str | No
     and other `roots`, `<python>` for the interpreter's install, `<tmp>` for the temp folder.
     """
     text = _SCRATCH.sub("<scratch>", text)
-    text = _SANDBOX.sub("<scratch>", text)
-    if module_name:
-        text = text.replace(f"<scratch>/{module_name}", module_name)
     named = [(r, "<course>") for r in roots if r] + [(p, "<python>") for p in _python_prefixes()]
     named += [(tempfile.gettempdir(), "<tmp>"), (os.path.expanduser("~"), "~")]
     for prefix, label in sorted(named, key=lambda item: -len(item[0])):
         if prefix.rstrip("/"):
             text = re.sub(r"(?<![\w.-])" + re.escape(prefix.rstrip("/")) + r"(?=/|\b)", label, text)
+    text = _SANDBOX.sub("<scratch>", text)  # last: a host root such as /work/course is named above
+    if module_name:
+        text = text.replace(f"<scratch>/{module_name}", module_name)
     return text
 
 

@@ -15,7 +15,7 @@ import termios
 import time
 
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
-from nncourse.reports.sanitize import clean, student_text
+from nncourse.reports.sanitize import clean, one_line, student_text
 from nncourse.sandbox import protocol
 from nncourse.sandbox.limits import Limits
 from nncourse.sandbox.process import WorkerProcess
@@ -140,7 +140,7 @@ class Session:
         """Wrap Refs in a reply as RemoteObjects."""
         value = reply.get(key)
         if isinstance(value, protocol.Ref):
-            return RemoteObject(self, value.id, _clip(reply.get("ref_type", "object"), 200),
+            return RemoteObject(self, value.id, one_line(self._text(reply.get("ref_type", "object"), 200)),
                                 bool(reply.get("ref_callable")))
         return value
 
