@@ -9,6 +9,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -70,6 +71,7 @@ class Exercise(BaseModel):
     limits: Limits | None = None
     thresholds: dict[str, float] = {}
     hints: dict[str, str] = {}
+    feedback: Literal["full", "summary", "none"] | None = None
 
     @field_validator("deadline")
     @classmethod
@@ -93,6 +95,8 @@ class Course(BaseModel):
     limits: Limits = Limits()
     validation: ValidateSettings = Field(default=ValidateSettings(), alias="validate")
     diagnoses: DiagnosesPolicy = DiagnosesPolicy()
+    feedback: Literal["full", "summary", "none"] = Field(
+        default="full", description="how much of the hidden tests students see (visibility.for_student)")
     exercises: list[Exercise] = Field(min_length=1)
     release: str | None = Field(default=None, pattern=r"^student$",
                                 description="'student' in a student release: no solutions, no hidden grader")
@@ -133,6 +137,9 @@ class Course(BaseModel):
 
     def limits_for(self, ex: Exercise) -> Limits:
         return ex.limits or self.limits
+
+    def feedback_for(self, ex: Exercise) -> str:
+        return ex.feedback or self.feedback
 
 
 def _location(loc: tuple, data) -> str:

@@ -30,6 +30,7 @@ def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose):
     score), 1 when some could not be graded, 2 for a usage error.
     """
     from nncourse.grading.batch import grade_many
+    from nncourse.reports.sanitize import one_line
     from nncourse.reports.terminal import render, render_row
     course, ex = load_exercise(ctx, exercise, keys=("solution", "grader"))
     jobs = jobs or os.cpu_count() or 1
@@ -37,7 +38,7 @@ def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose):
     def progress(done, total, result, reused):
         if total > 1:
             tag = " (already graded)" if reused else ""
-            click.echo(f"[{done}/{total}] {result.submission}: {result.score:g}/{result.max_score:g}{tag}",
+            click.echo(f"[{done}/{total}] {one_line(result.submission)}: {result.score:g}/{result.max_score:g}{tag}",
                        err=True)
 
     failures = 0
@@ -47,7 +48,7 @@ def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose):
         if as_json:
             click.echo(result.to_json())
         elif verbose or len(submissions) == 1:
-            click.echo(f"== {result.submission}\n{render(result)}\n")
+            click.echo(f"== {one_line(result.submission)}\n{render(result)}\n")
         else:
             click.echo(render_row(result))
     ctx.exit(1 if failures else 0)

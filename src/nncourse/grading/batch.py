@@ -28,7 +28,8 @@ def _course(root: str):
 
 
 def error_result(exercise: str, name: str, message: str, version: str = "", sha: str = "") -> Result:
-    return Result(exercise=exercise, submission_sha256=sha, submission=name, score=0.0, max_score=0.0,
+    from nncourse.submission import display_name  # a name that is not UTF-8 must still serialise
+    return Result(exercise=exercise, submission_sha256=sha, submission=display_name(name), score=0.0, max_score=0.0,
                   status=ResultStatus.error, message=message, tests=[], grader_version=version)
 
 
@@ -69,7 +70,7 @@ def _cached(out_dir: Path | None, exercise: str, path: str, module: str, version
             if cached.is_file():
                 result = Result.from_json(cached.read_text(encoding="utf-8"))
                 if result.grader_version == version and result.status != ResultStatus.error:
-                    return result.model_copy(update={"submission": path})
+                    return result.model_copy(update={"submission": sub.name})
     except (NncourseError, ValueError, OSError):
         return None
     return None

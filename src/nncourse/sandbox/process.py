@@ -117,12 +117,7 @@ class WorkerProcess:
         except (BrokenPipeError, OSError):
             raise self._death() from None
         deadline = time.monotonic() + timeout
-        header = self._read(8, deadline)
-        (size,) = protocol._LEN.unpack(header)
-        if size > protocol.MAX_FRAME_BYTES:
-            self.kill()
-            raise WorkerDied("the worker sent a reply larger than allowed")
-        return protocol.decode(self._read(size, deadline))
+        return protocol.read_message(lambda n: self._read(n, deadline))  # each length capped before it is read
 
     def _read(self, n: int, deadline: float) -> bytes:
         chunks, left = [], n

@@ -9,12 +9,20 @@ frames of plain data.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import struct
+import termios
 import time
 
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
+from nncourse.reports.sanitize import clean, one_line, student_text
 from nncourse.sandbox import callbacks, protocol
 from nncourse.sandbox.limits import Limits
 from nncourse.sandbox.process import WorkerProcess
+
+PROTOCOL_FAULT = ("your code's result could not be read (something wrote to the grader's channel; "
+                  "this test fails and the next one gets a fresh process)")
 
 
 class Session:
@@ -35,6 +43,7 @@ class Session:
         self.stand_ins: callbacks.StandIns | None = None  # the reference answers for these names now
         self.hung: dict[str, str] = {}  # API name -> why it is not called again (it timed out before)
         self._shimmed = False
+        self.request_id = 0
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> None:
@@ -74,7 +83,7 @@ class Session:
         """The capped stdout/stderr of the current worker, for the instructor."""
         if self.worker is None:
             return ""
-        return self.worker.stdout.text() + self.worker.stderr.text()
+        return clean(self.worker.stdout.text() + self.worker.stderr.text())
 
     # -- requests ---------------------------------------------------------------
     def timeout(self) -> float:
@@ -83,7 +92,20 @@ class Session:
         return max(0.05, self.deadline - time.monotonic())
 
     def _exchange(self, message: dict, timeout: float) -> dict:
+        """One request and its reply; anything out of step on the channel ends this worker.
+
+        Every request carries a fresh id that its reply must echo, and the reply
+        pipe must be empty before the request is written: a reply that was waiting
+        already, or one that answers another request, was written by the student's
+        code, not by the worker's loop. Callbacks (the reference standing in for a
+        lower-level function) are answered in between, within the same deadline.
+        """
         deadline = time.monotonic() + timeout
+        self.request_id += 1
+        message = {**message, "id": self.request_id}
+        if _bytes_waiting(self.worker.rep_r):
+            self.worker.kill()
+            raise WorkerDied(f"{PROTOCOL_FAULT}: a reply was waiting before the request was sent")
         try:
             reply = self.worker.request(message, timeout)
             reply = callbacks.answer_callbacks(self.worker, reply, self.stand_ins, deadline)
@@ -92,12 +114,15 @@ class Session:
             raise
         except protocol.ProtocolError as exc:
             self.worker.kill()
-            raise WorkerDied(f"your code's result could not be read: {exc}") from None
+            raise WorkerDied(f"{PROTOCOL_FAULT}: {student_text(exc)}") from None
         if type(reply) is not dict:
             self.worker.kill()
-            raise WorkerDied("your code's result could not be read: the worker sent no proper reply")
+            raise WorkerDied(f"{PROTOCOL_FAULT}: the worker sent no proper reply")
+        if type(reply.get("id")) is not int or reply["id"] != self.request_id:
+            self.worker.kill()
+            raise WorkerDied(f"{PROTOCOL_FAULT}: the reply answers another request")
         warns = reply.get("warnings")
-        self.last_warnings = [_clip(w, 500) for w in warns[:20]] if isinstance(warns, list) else []
+        self.last_warnings = [self._text(w, 500) for w in warns[:20]] if isinstance(warns, list) else []
         if "error" in reply:
             err = reply["error"] if isinstance(reply["error"], dict) else {}
             mro = err.get("mro") if isinstance(err.get("mro"), list) else []
@@ -105,9 +130,14 @@ class Session:
                 # KeyboardInterrupt, SystemExit, a BaseException of its own: the worker's state is
                 # suspect, so the next call gets a fresh worker (and a fresh import).
                 self.worker.kill()
-            raise StudentError(_clip(err.get("type"), 200), [_clip(n, 200) for n in mro[:64]],
-                               _clip(err.get("message", ""), 2000), _clip(err.get("traceback", ""), -4000))
+            raise StudentError(self._text(err.get("type"), 200), [_clip(n, 200) for n in mro[:64]],
+                               self._text(err.get("message", ""), 2000),
+                               self._text(err.get("traceback", ""), -4000))
         return reply
+
+    def _text(self, value, limit: int) -> str:
+        """Text chosen by student code, bounded, without the grading machine's paths or control characters."""
+        return student_text(_clip(value, limit), roots=_host_roots(), module_name=f"{self.module_name}.py")
 
     def request(self, message: dict) -> dict:
         self.ensure_loaded()
@@ -134,7 +164,7 @@ class Session:
         """Wrap Refs in a reply as RemoteObjects."""
         value = reply.get(key)
         if isinstance(value, protocol.Ref):
-            return RemoteObject(self, value.id, _clip(reply.get("ref_type", "object"), 200),
+            return RemoteObject(self, value.id, one_line(self._text(reply.get("ref_type", "object"), 200)),
                                 bool(reply.get("ref_callable")))
         return value
 
@@ -147,6 +177,20 @@ def _clip(value, limit: int) -> str:
     """
     text = value if type(value) is str else str(value)
     return text[:limit] if limit > 0 else text[limit:]
+
+
+def _bytes_waiting(fd: int) -> int:
+    """Bytes readable on a pipe right now, without reading them (0 at end of file)."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
+def _host_roots() -> tuple[str, ...]:
+    """The folder grading runs in (usually the course): student-facing text must not name it."""
+    cwd = os.getcwd()
+    return (cwd,) if cwd != "/" else ()
 
 
 def _load_message(exc: StudentError) -> str:

@@ -285,7 +285,7 @@ class Worker:
                     reply = handler(req)
             except BaseException as exc:  # noqa: BLE001 - everything is reported, even SystemExit
                 reply = {"error": describe(exc)}
-        reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
+        reply["warnings"] = [f"{w.category.__name__}: {w.message}"[:500] for w in caught[:20]]
         flush_printed()
         return reply
 
@@ -367,6 +367,7 @@ def forbid_new_processes() -> bool:
 
 
 def serve(req_fd: int, rep_fd: int) -> None:
+    """Answer requests until the channel closes; every reply echoes its request's id."""
     forbid_new_processes()  # before any student code runs
     worker = Worker(req_fd, rep_fd)
     while True:
@@ -374,14 +375,16 @@ def serve(req_fd: int, rep_fd: int) -> None:
             req = protocol.read_frame(req_fd)
         except EOFError:
             return
+        request_id = req.get("id") if isinstance(req, dict) else None
         reply = worker.handle(req)
+        reply["id"] = request_id
         try:
-            protocol.write_frame(rep_fd, reply)
+            protocol.write_frame(rep_fd, reply, protocol.MAX_REPLY_ARRAY_BYTES, protocol.MAX_HEADER_BYTES)
         except protocol.ProtocolError as exc:
             protocol.write_frame(rep_fd, {"error": {
                 "type": "ResultTooLarge", "mro": ["ResultTooLarge"],
                 "message": f"the result could not be sent back: {exc}", "traceback": ""},
-                "warnings": []})
+                "warnings": [], "id": request_id})
 
 
 if __name__ == "__main__":
