@@ -8,12 +8,14 @@ each check's output apart from our own messages.
 """
 from __future__ import annotations
 
+import re
 import select
 import time
 
 import pytest
 
 HEAD_LINES, TAIL_LINES, MAX_CHARS = 12, 8, 3000
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # terminal escapes and the like, shown as '?'
 
 
 def _tail_position(tail) -> int:
@@ -115,5 +117,5 @@ def render_printed(by_test: dict[str, str]) -> str:
     lines = ["", "--- what your code printed (per check; print() output, not our messages) ---"]
     for name, text in by_test.items():
         lines.append(f"{name}:")
-        lines += [f"  | {line}" for line in cap(text).splitlines()]
+        lines += [f"  | {CONTROL.sub('?', line)}" for line in cap(text).splitlines()]
     return "\n".join(lines)
