@@ -38,6 +38,7 @@ from pathlib import Path
 
 from nncourse.course import Course, Exercise
 from nncourse.errors import NncourseError, SubmissionError, UsageError
+from nncourse import visibility
 from nncourse.result import Result
 
 INBOUND, FEEDBACK = "inbound", "feedback"
@@ -292,19 +293,11 @@ def latest_per_student(entries: list[Inbound]) -> list[Inbound]:
     return [latest[s] for s in sorted(latest)]
 
 
-def for_student(result: Result) -> Result:
-    """What a student may see of a Result: no grader tracebacks.
-
-    (A local stand-in for the course's visibility setting, `nncourse.visibility`, when it lands.)
-    """
-    tests = [t.model_copy(update={"instructor_detail": ""}) for t in result.tests]
-    return result.model_copy(update={"tests": tests})
-
-
-def publish(root: Path, entry: Inbound, result: Result) -> Path:
-    """Write the student's Result into feedback/<token>/, readable only by the submitter."""
+def publish(root: Path, entry: Inbound, result: Result, level: str = "full") -> Path:
+    """Write what the student may see of the Result (course.yaml `feedback` level) into feedback/<token>/,
+    readable only by the submitter."""
     try:
-        return _publish(root, entry, result)
+        return _publish(root, entry, visibility.for_student(result, level))
     except OSError as exc:
         raise ExchangeError(f"the feedback of {entry.student} could not be written into {root / FEEDBACK}: "
                             f"{exc.strerror or exc}.", "Nothing was lost: run `nncourse exchange grade` again.") from None
@@ -314,7 +307,7 @@ def _publish(root: Path, entry: Inbound, result: Result) -> Path:
     folder = root / FEEDBACK / entry.token
     staging = root / FEEDBACK / f".tmp-{secrets.token_hex(16)}"
     staging.mkdir(mode=0o700)
-    _write_new(staging / RESULT, for_student(result).to_json().encode())
+    _write_new(staging / RESULT, result.to_json().encode())
     if POSIX and os.geteuid() == 0:
         for path in (staging / RESULT, staging):
             os.chown(path, entry.owner_uid, -1)

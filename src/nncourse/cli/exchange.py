@@ -69,7 +69,7 @@ def grade(ctx, exercise, exchange_dir, out_dir, jobs):
             result = apply_late_policy(result, course.late_policy_for(ex), ex.deadline, entry.stored_at)
         else:
             failures += 1
-        exchange.publish(root, entry, result)
+        exchange.publish(root, entry, result, course.feedback_for(ex))
         if out:
             (out / f"{ex.id}-{entry.student}.json").write_text(result.to_json(), encoding="utf-8")
         late = f"  (late: -{result.late_penalty:g})" if result.late_penalty else ""
