@@ -72,6 +72,7 @@ class Course(BaseModel):
     version: str = Field(min_length=1)
     late_policy: LatePolicy = LatePolicy()
     limits: Limits = Limits()
+    allow_weak_isolation: bool = False  # grade/validate even where only the weak sandbox is available
     exercises: list[Exercise] = Field(min_length=1)
     root: Path = Path(".")
 
