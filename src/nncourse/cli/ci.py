@@ -31,5 +31,5 @@ def validate(ctx, exercise, jobs, seeds, allow_weak_isolation):
                               progress=lambda msg: click.echo(msg, err=True))
     click.echo(render_table(records))
     if not sandbox.strong:
-        click.echo(f"{sandbox.label}: graded without a sandbox (see `nncourse doctor`).")
+        click.echo(f"{sandbox.label}: graded in the weak sandbox, without namespaces (see `nncourse doctor`).")
     ctx.exit(0 if all(r.ok for r in records) else 1)

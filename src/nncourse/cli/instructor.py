@@ -54,5 +54,5 @@ def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose, all
         else:
             click.echo(render_row(result))
     if not sandbox.strong and not as_json:
-        click.echo(f"{sandbox.label}: these results were graded without a sandbox (see `nncourse doctor`).")
+        click.echo(f"{sandbox.label}: graded in the weak sandbox, without namespaces (see `nncourse doctor`).")
     ctx.exit(1 if failures else 0)

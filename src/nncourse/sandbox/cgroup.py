@@ -88,6 +88,20 @@ def _writable_parent(folder: str, needs: str = "cgroup.procs") -> bool:
     return offered
 
 
+def remove_stale(parents: list[str]) -> None:
+    """Remove empty groups left by a grading process that died (their pid is no longer alive)."""
+    for parent in parents:
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            parts = name.split("-")
+            if len(parts) == 3 and parts[0] == "nncourse" and parts[1].isdigit() \
+                    and not os.path.exists(f"/proc/{parts[1]}"):
+                _rmdir(os.path.join(parent, name))
+
+
 @functools.lru_cache(maxsize=1)
 def support() -> CgroupSupport:
     """Look at what is mounted and writable here (once per process)."""
@@ -97,6 +111,7 @@ def support() -> CgroupSupport:
     v2 = next((m for m, fstype, _ in mounts if fstype == "cgroup2"), None)
     v2_parent = os.path.join(v2, own.get("", "/").lstrip("/")) if v2 else None
     if v2_parent and _v2_limits(v2_parent):
+        remove_stale([v2_parent])
         return CgroupSupport("v2", {"v2": v2_parent})
     parents = {}
     for mountpoint, fstype, options in mounts:
@@ -107,6 +122,7 @@ def support() -> CgroupSupport:
                     parents[name] = parent
     kill_parent = v2_parent if v2_parent and _writable_parent(v2_parent, "cgroup.kill") else None
     if "pids" in parents and "memory" in parents:
+        remove_stale([*parents.values(), *([kill_parent] if kill_parent else [])])
         return CgroupSupport("v1", parents, kill_parent)
     why = "no cgroup file system is mounted" if not mounts else \
         "no writable cgroup with the pids and memory controllers (a container without cgroup delegation?)"
@@ -213,14 +229,18 @@ class WorkerCgroup:
         except (OSError, ValueError):
             return []
 
-    def kill(self) -> None:
-        """SIGKILL every process in the group, until it is empty (or 2 s have passed)."""
-        kill_file = self.folders.get("v2") or self.kill_folder
+    def kill(self, spare: int | None = None) -> None:
+        """SIGKILL every process in the group (but `spare`), until it is empty (or 2 s have passed).
+
+        spare: bubblewrap's monitor, outside the sandbox: killed last, it reaps the
+        sandbox's init itself instead of leaving a zombie to the host's PID 1.
+        """
+        kill_file = None if spare else self.folders.get("v2") or self.kill_folder
         deadline = time.monotonic() + 2.0
         while True:
             if kill_file:
                 _write(kill_file, "cgroup.kill", 1)
-            left = self.pids()
+            left = [p for p in self.pids() if p != spare]
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)

@@ -176,6 +176,12 @@ def plan_worker(active: isolation.Isolation, scratch: Scratch, module_name: str,
                 scratch.submission, scratch.work)
 
 
+# Inside the trial sandbox: is PID 1 (bwrap's init, or the program itself) under the filter? Exit 3 if not.
+PID1_FILTERED = ("import sys\nwith open('/proc/1/status') as f:\n"
+                 "    sys.exit(0 if any(l.split() == ['Seccomp:', '2'] for l in f) else 3)")
+NOT_FILTERED = 3
+
+
 def trial_run(active: isolation.Isolation) -> subprocess.CompletedProcess:
     """Start `python -c pass` confined exactly as a worker would be (isolation.detect's probe)."""
     limits = Limits()
@@ -183,7 +189,8 @@ def trial_run(active: isolation.Isolation) -> subprocess.CompletedProcess:
                            paths_to_stage(active))
     try:
         plan = plan_worker(active, scratch, "probe", limits, None,
-                           [os.path.realpath(sys.executable), "-I", "-S", "-c", "pass"])
+                           [os.path.realpath(sys.executable), "-I", "-S", "-c",
+                            PID1_FILTERED if seccomp.supported() else "pass"])
         try:
             return subprocess.run(plan.argv, capture_output=True, timeout=20, stdin=subprocess.DEVNULL,
                                   pass_fds=plan.pass_fds, preexec_fn=plan.preexec, cwd=scratch.base)

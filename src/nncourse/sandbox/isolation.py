@@ -130,6 +130,9 @@ def detect() -> Isolation:
         done = confine.trial_run(trial)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return _fallback(f"bubblewrap failed to start: {exc}")
+    if done.returncode == confine.NOT_FILTERED:
+        return _fallback(f"{bwrap_version()} does not put its own init (PID 1) under the seccomp filter; "
+                         "use a current bubblewrap")
     if done.returncode != 0:
         why = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
         return _fallback(f"bubblewrap cannot create its namespaces here ({why[0]})")

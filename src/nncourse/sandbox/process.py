@@ -141,6 +141,12 @@ class WorkerProcess:
         """SIGKILL everything the worker is: its cgroup (every process in it, however detached),
         its process group, and in the weak mode without a cgroup every process of its uid."""
         if self.cgroup is not None:
+            if self.isolation.strong and self.proc.poll() is None:
+                self.cgroup.kill(spare=self.proc.pid)  # the sandbox first: bwrap reaps its init, then exits
+                try:
+                    self.proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
             self.cgroup.kill()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
