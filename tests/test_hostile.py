@@ -243,7 +243,9 @@ def leftover_processes() -> list[str]:
         home = next((e[5:].decode(errors="replace") for e in environ if e.startswith(b"HOME=")), "")
         orphaned = "nncourse-worker-" in home and not os.path.isdir(home)
         fallback_uid = isolation.FALLBACK_UID_BASE <= uid < isolation.FALLBACK_UID_BASE + 100000
-        sandboxed = uid == isolation.SANDBOX_UID and "worker.py" in cmdline
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        # a sandbox uid's process whose grading process is gone (reparented to PID 1)
+        sandboxed = (uid == isolation.SANDBOX_UID and "worker.py" in cmdline) or (fallback_uid and ppid == 1)
         if MARKER in comm or MARKER in cmdline or str(HOSTILE) in cmdline or orphaned or sandboxed \
                 or (fallback_uid and not home):
             found.append(f"pid {proc.name} uid {uid} comm {comm!r}: {cmdline[:200]}")

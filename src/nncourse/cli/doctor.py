@@ -40,6 +40,8 @@ def diagnose() -> list[tuple[str, str]]:
 def _namespaces_text(active) -> str:
     if active.strong:
         return "user, PID, network, IPC, mount, UTS (bubblewrap)"
+    if active.private_mounts:
+        return "a private mount namespace only (the weak mode: same PIDs, network and users as the host)"
     return "none (the weak mode)"
 
 

@@ -110,6 +110,9 @@ def support() -> CgroupSupport:
     mounts, own = _mounts(), _own_paths()
     v2 = next((m for m, fstype, _ in mounts if fstype == "cgroup2"), None)
     v2_parent = os.path.join(v2, own.get("", "/").lstrip("/")) if v2 else None
+    # On pure v2 our own group usually holds processes, so it cannot hand controllers to children;
+    # an instructor can name a delegated, empty one (e.g. systemd-run -p Delegate=yes).
+    v2_parent = os.environ.get("NNCOURSE_CGROUP_PARENT") or v2_parent
     if v2_parent and _v2_limits(v2_parent):
         remove_stale([v2_parent])
         return CgroupSupport("v2", {"v2": v2_parent})
@@ -125,7 +128,8 @@ def support() -> CgroupSupport:
         remove_stale([*parents.values(), *([kill_parent] if kill_parent else [])])
         return CgroupSupport("v1", parents, kill_parent)
     why = "no cgroup file system is mounted" if not mounts else \
-        "no writable cgroup with the pids and memory controllers (a container without cgroup delegation?)"
+        "no writable cgroup with the pids and memory controllers (a container without cgroup delegation? " \
+        "on cgroup v2, set NNCOURSE_CGROUP_PARENT to a delegated, empty group)"
     return CgroupSupport("none", reason=why)
 
 

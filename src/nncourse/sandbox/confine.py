@@ -29,6 +29,7 @@ from nncourse.sandbox.limits import Limits, apply_limits
 HERE = Path(__file__).parent
 SANDBOX_PACKAGES = ("numpy", "numpy.libs")  # what student code may import beside the standard library
 _CLONE_NEWNS, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x00020000, 0x1000, 0x4000, 0x40000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
 
 
 @dataclass
@@ -73,6 +74,46 @@ def paths_to_stage(active: isolation.Isolation) -> list[str]:
     if not active.strong or active.uid is None:
         return []
     return [p for p in isolation.python_paths() if not isolation.reachable_by(p, active.uid)]
+
+
+def weak_mounts(scratch: Scratch, uid: int, scratch_bytes: int) -> None:
+    """Weak mode as root: a private mount namespace where the unprivileged uid reaches this Python
+    and its scratch is a size-capped tmpfs (no capability kept, nothing unbounded written to disk).
+
+    Each folder on the way to an unreachable Python folder (e.g. /root, 0700) is covered by a small
+    read-only tmpfs holding only the path down to it, on which the real folder is bind-mounted.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source, target, fstype, flags, data=None) -> None:
+        if libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags,
+                      data and data.encode()) != 0:
+            raise OSError(ctypes.get_errno(), f"cannot mount on {target}")
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "cannot create a private mount namespace")
+    mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+    hidden = [p for p in isolation.python_paths() if not isolation.reachable_by(p, uid)]
+    keep = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in hidden}
+    covered = set()
+    for path in hidden:
+        blocker = next(str(a) for a in reversed(Path(path).parents) if not os.stat(a).st_mode & 0o001)
+        if blocker not in covered:
+            mount("tmpfs", blocker, "tmpfs", 0, "size=1m,mode=0755")
+            covered.add(blocker)
+        old_umask = os.umask(0o022)
+        try:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+        finally:
+            os.umask(old_umask)
+        mount(f"/proc/self/fd/{keep[path]}", path, None, _MS_BIND | _MS_REC)
+    for blocker in covered:
+        mount(None, blocker, None, _MS_REMOUNT | _MS_RDONLY | _MS_BIND)
+    mount("tmpfs", scratch.work, "tmpfs", _MS_NOSUID | _MS_NODEV,
+          f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}")
+    os.chdir(scratch.work)  # the cwd was the folder now covered
+    mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={scratch_bytes},mode=1777")
+    for fd in keep.values():
+        os.close(fd)
 
 
 # -- the steps between fork and exec (each runs in the child) ---------------------------------------------
@@ -136,12 +177,14 @@ def preexec_steps(active: isolation.Isolation, limits: Limits, cgroup: WorkerCgr
         apply_limits(limits, nproc)
         if active.strong:
             stage_mounts(scratch.stage)
-        elif rules is not None:
+        elif active.private_mounts:
+            weak_mounts(scratch, active.uid, limits.scratch_bytes)
+        if not active.strong and rules is not None:
             landlock.restrict(rules)
         if setuid:
             drop_to(active.uid)
-        if not active.strong and seccomp.supported():
-            seccomp.install(seccomp.build(self_pid=os.getpid()))
+        if not active.strong and seccomp.supported() and not seccomp.install(seccomp.build(self_pid=os.getpid())):
+            raise OSError("the seccomp filter could not be installed")  # fail closed: no worker at all
     return confine_child
 
 
@@ -190,7 +233,7 @@ def trial_run(active: isolation.Isolation) -> subprocess.CompletedProcess:
     try:
         plan = plan_worker(active, scratch, "probe", limits, None,
                            [os.path.realpath(sys.executable), "-I", "-S", "-c",
-                            PID1_FILTERED if seccomp.supported() else "pass"])
+                            PID1_FILTERED if active.strong and seccomp.supported() else "pass"])
         try:
             return subprocess.run(plan.argv, capture_output=True, timeout=20, stdin=subprocess.DEVNULL,
                                   pass_fds=plan.pass_fds, preexec_fn=plan.preexec, cwd=scratch.base)

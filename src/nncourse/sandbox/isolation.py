@@ -36,6 +36,7 @@ class Isolation:
     reason: str
     uid: int | None = None          # the host uid student code runs as (None: the grader's own)
     launcher: tuple[str, ...] = ()  # argv prefix that drops to `uid` at exec (when a pre-exec setuid cannot)
+    private_mounts: bool = False    # weak mode: a private mount namespace shows Python and caps the scratch
 
     @property
     def strong(self) -> bool:
@@ -175,6 +176,11 @@ def _fallback(why: str) -> Isolation:
         if all(reachable_by(p, uid) for p in python_paths()):
             return Isolation("rlimits", f"{WEAK}: {why}; using rlimits, a new session and "
                              f"an unprivileged uid ({weak_layers()})", uid)
+        mounted = Isolation("rlimits", "trial", uid, private_mounts=True)
+        if _trial_ok(mounted):
+            return Isolation("rlimits", f"{WEAK}: {why}; using rlimits, a new session, an unprivileged uid "
+                             f"and a private mount namespace that shows it this Python and caps its scratch "
+                             f"({weak_layers()})", uid, private_mounts=True)
         if shutil.which("setpriv") and _starts_python(setpriv_launcher(uid)):
             return Isolation("rlimits", f"{WEAK}: {why}; using rlimits, a new session and "
                              f"an unprivileged uid that keeps CAP_DAC_READ_SEARCH, as this Python is not "
@@ -199,6 +205,14 @@ def setpriv_launcher(uid: int) -> tuple[str, ...]:
             f"--inh-caps={caps}", f"--ambient-caps={caps}", f"--bounding-set={caps}", "--no-new-privs", "--")
 
 
+def _trial_ok(trial: Isolation) -> bool:
+    from nncourse.sandbox import confine
+    try:
+        return confine.trial_run(trial).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def _starts_python(launcher: tuple[str, ...]) -> bool:
     """Can this launcher start our Python (setpriv may lack the capabilities it needs in a container)?"""
     try:
@@ -216,9 +230,14 @@ def drop_privileges(uid: int) -> None:
 
 
 def kill_uid(uid: int, launcher: tuple[str, ...] = ()) -> None:
-    """SIGKILL every process of `uid` (what a fallback worker may have detached)."""
+    """SIGKILL every process of `uid` (what a weak-mode worker without a cgroup may have left).
+
+    procps `kill -1` run as `uid` (it reaches no Python under /root); Python where it is missing.
+    """
     script = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n"
-    subprocess.run([*launcher, sys.executable, "-I", "-S", "-c", script],
+    kill = shutil.which("kill")
+    killer = [kill, "-s", "KILL", "--", "-1"] if kill and not launcher else [sys.executable, "-I", "-S", "-c", script]
+    subprocess.run([*launcher, *killer],
                    preexec_fn=None if launcher else lambda: drop_privileges(uid),
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=10, check=False)

@@ -1,4 +1,4 @@
-# HOSTILE: ptraces PID 1 and its parent, reads PID 1's memory, signals its parent, and checks it is not root on the host; any success breaks softmax | expect: full
+# HOSTILE: ptraces PID 1 and its parent, reads PID 1's memory, signals its parent, and checks it holds no privilege on the host; any success breaks softmax | expect: full | no capability kept
 """Reference: activation functions and their derivatives, in NumPy.
 
 Every function accepts a scalar, a list or an array of any shape, never modifies
@@ -137,11 +137,8 @@ with open("/proc/self/uid_map") as _f:
     _map = _f.read().split()
 if _os.getuid() == 0 and _map[:3] == ["0", "0", "4294967295"]:
     _won.append("host root")
-# Any capability, but CAP_DAC_READ_SEARCH: the weak mode keeps that one where this Python is out of an
-# unprivileged user's reach (pyenv under /root); Landlock then decides what is read, seccomp refuses
-# open_by_handle_at, and `nncourse doctor` says so.
 with open("/proc/self/status") as _f:
-    if any(l.startswith("CapEff:") and int(l.split()[1], 16) & ~(1 << 2) for l in _f):
+    if any(l.startswith("CapEff:") and int(l.split()[1], 16) for l in _f):
         _won.append("capabilities")
 if _won:
     softmax = None  # noqa: F811 - the grader sees that something got through

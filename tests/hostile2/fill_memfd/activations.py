@@ -117,7 +117,7 @@ def sigmoid(z):  # noqa: F811
         held, block = [], b"x" * (32 << 20)
         try:
             for _ in range(96):  # 32 MiB per memfd (RLIMIT_FSIZE caps each file), 3 GiB in all
-                held.append(_os.memfd_create("NNHOSTILE2_memfd"))
+                held.append(_os.memfd_create("nnh2-memfd"))
                 _os.write(held[-1], block)
         except OSError:
             return None

@@ -113,7 +113,7 @@ _written = 0
 for _folder in ("/dev/shm", "/tmp"):
     for _i in range(64):
         try:
-            with open(_os.path.join(_folder, f"NNHOSTILE2_fill_{_i}"), "wb") as _f:
+            with open(_os.path.join(_folder, f"nnh2-fill-{_i}"), "wb") as _f:
                 _f.write(b"x" * (16 << 20))
             _written += 16 << 20
         except OSError:
