@@ -3,7 +3,11 @@
 Why: rlimits alone cannot hide files, cut the network or catch a process that
 detaches itself. bubblewrap gives the worker its own user, PID, network and
 mount namespaces with a read-only view of just the Python it needs; when it is
-missing or cannot create namespaces, the fallback says so loudly.
+missing or cannot create namespaces, the weak mode says so loudly and hidden
+grading refuses it unless the instructor allows it (require_strong). Either
+way, a grader running as root never lets student code run as root: it drops
+to an unprivileged host uid first (host_uid). How each worker is then confined
+is sandbox/confine.py.
 """
 from __future__ import annotations
 
