@@ -62,7 +62,7 @@ def sandbox_cost(course, ex_id: str, repeat: int, copies: int = 4) -> None:
                               cwd=REPO, capture_output=True, text=True, env={**_without_isolation(), **env},
                               check=True)
         start = json.loads(done.stdout)
-        grade = wall([sys.executable, "-m", "nncourse", "grade", ex.id, *[solution] * copies, "--jobs", "1"],
+        grade = wall([sys.executable, "-m", "nncourse", "grade", ex.id, *[solution] * copies, "--jobs", "1", "--allow-weak-isolation"],
                      repeat, env) / copies
         figures[name] = (start["kind"], start["seconds"], grade)
     print(f"\nsandbox cost ({ex.id}, grading {copies} copies of the reference with --jobs 1, median of {repeat}):")

@@ -97,7 +97,7 @@ def fast_course(tmp_path_factory):
         shutil.copytree(REPO / name, root / name)
     data = yaml.safe_load((REPO / "course.yaml").read_text())
     data["exercises"] = [e for e in data["exercises"] if e["id"] == EX]
-    data["limits"] = {"test_timeout": 4, "submission_timeout": 180}
+    data["limits"] = {"test_timeout": 4, "submission_timeout": 600}  # 600: forgers whose every call fails restart a worker per test
     (root / "course.yaml").write_text(yaml.safe_dump(data))
     return root
 
@@ -245,7 +245,9 @@ def leftover_processes() -> list[str]:
         home = next((e[5:].decode(errors="replace") for e in environ if e.startswith(b"HOME=")), "")
         orphaned = "nncourse-worker-" in home and not os.path.isdir(home)
         fallback_uid = isolation.FALLBACK_UID_BASE <= uid < isolation.FALLBACK_UID_BASE + 100000
-        sandboxed = uid == isolation.SANDBOX_UID and "worker.py" in cmdline
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        # a sandbox uid's process whose grading process is gone (reparented to PID 1)
+        sandboxed = (uid == isolation.SANDBOX_UID and "worker.py" in cmdline) or (fallback_uid and ppid == 1)
         if MARKER in comm or MARKER in cmdline or str(HOSTILE) in cmdline or orphaned or sandboxed \
                 or (fallback_uid and not home):
             found.append(f"pid {proc.name} uid {uid} comm {comm!r}: {cmdline[:200]}")
@@ -256,7 +258,7 @@ def leftover_processes() -> list[str]:
 def run_batch(runner, course: Path, paths: list[Path], out: Path):
     started = time.monotonic()
     res = runner.invoke(main, ["--course", str(course), "grade", EX, *map(str, paths), "--json", "--jobs", "2",
-                               "--out", str(out)], catch_exceptions=False)
+                               "--out", str(out), "--allow-weak-isolation"], catch_exceptions=False)
     return res, time.monotonic() - started
 
 

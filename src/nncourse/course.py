@@ -97,6 +97,7 @@ class Course(BaseModel):
     diagnoses: DiagnosesPolicy = DiagnosesPolicy()
     feedback: Literal["full", "summary", "none"] = Field(
         default="full", description="how much of the hidden tests students see (visibility.for_student)")
+    allow_weak_isolation: bool = False  # grade/validate even where only the weak sandbox is available
     exercises: list[Exercise] = Field(min_length=1)
     release: str | None = Field(default=None, pattern=r"^student$",
                                 description="'student' in a student release: no solutions, no hidden grader")

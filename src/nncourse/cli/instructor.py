@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from nncourse.cli import main
-from nncourse.cli.options import jobs_option, json_option, load_exercise
+from nncourse.cli.options import (isolation_for_hidden_grading, jobs_option, json_option, load_exercise,
+                                  weak_isolation_option)
 
 
 @main.command()
@@ -20,8 +21,9 @@ from nncourse.cli.options import jobs_option, json_option, load_exercise
 @jobs_option
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the randomised tests.")
 @click.option("--verbose", "-v", is_flag=True, help="Print each submission's full report, not one line.")
+@weak_isolation_option
 @click.pass_context
-def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose):
+def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose, allow_weak_isolation):
     """Grade SUBMISSION... of EXERCISE with the hidden grader.
 
     A SUBMISSION is the module file, a folder holding it (at its top or one
@@ -33,6 +35,7 @@ def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose):
     from nncourse.reports.sanitize import one_line
     from nncourse.reports.terminal import render, render_row
     course, ex = load_exercise(ctx, exercise, keys=("solution", "grader"))
+    sandbox = isolation_for_hidden_grading(course, allow_weak_isolation)
     jobs = jobs or os.cpu_count() or 1
 
     def progress(done, total, result, reused):
@@ -51,4 +54,6 @@ def grade(ctx, exercise, submissions, as_json, out_dir, jobs, seed, verbose):
             click.echo(f"== {one_line(result.submission)}\n{render(result)}\n")
         else:
             click.echo(render_row(result))
+    if not sandbox.strong and not as_json:
+        click.echo(f"{sandbox.label}: graded in the weak sandbox, without namespaces (see `nncourse doctor`).")
     ctx.exit(1 if failures else 0)

@@ -12,6 +12,19 @@ json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print the Result as JSON (one object per line) instead of a report.")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
                            help="Parallel grading processes (default: the number of cores).")
+weak_isolation_option = click.option(
+    "--allow-weak-isolation", is_flag=True,
+    help="Grade even where student code cannot be strongly isolated (no bubblewrap or user namespaces); "
+         "every Result then says WEAK ISOLATION. Also `allow_weak_isolation: true` in course.yaml.")
+
+
+def isolation_for_hidden_grading(course: Course, allow_weak: bool):
+    """The sandbox hidden grading will use; refuses the weak mode unless allowed, and says so loudly."""
+    from nncourse.sandbox.isolation import require_strong
+    active = require_strong(allow_weak or course.allow_weak_isolation)
+    if not active.strong:
+        click.echo(active.reason, err=True)
+    return active
 
 
 def load(ctx: click.Context, *, check_files: bool = False, instructor: bool = False) -> Course:

@@ -22,6 +22,7 @@ from nncourse.course import Course, Exercise
 from nncourse.grading import budgets
 from nncourse.grading.plugin import GRADER_FAULT, GraderPlugin
 from nncourse.result import Result, ResultStatus, TestResult, TestStatus
+from nncourse.sandbox import isolation
 from nncourse.sandbox.limits import Limits
 from nncourse.sandbox.proxy import Session
 from nncourse.submission import Submission
@@ -125,4 +126,4 @@ def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration
         exercise=ex.id, submission_sha256=submission.sha256, submission=submission.name,
         score=round(sum(t.points for t in tests), 6), max_score=round(sum(t.max_points for t in tests), 6),
         status=status, message=message, tests=tests, grader_version=grader_version(course, ex),
-        suite=suite, duration=round(duration, 3))
+        suite=suite, duration=round(duration, 3), isolation=isolation.detect().label)

@@ -16,12 +16,13 @@ class Limits:
     call_timeout: float = 20.0          # seconds of wall time per call when no test deadline is set
     load_timeout: float = 20.0          # seconds to import the student's module
     cpu_seconds: int = 600              # RLIMIT_CPU for the worker's whole life
-    memory_bytes: int = 4 * 1024**3     # RLIMIT_AS
+    memory_bytes: int = 4 * 1024**3     # RLIMIT_AS (address space of each process)
+    cgroup_memory_bytes: int = 2 * 1024**3  # the worker's cgroup: every page it holds (memfd, shm, tmpfs too)
     file_bytes: int = 64 * 1024**2      # RLIMIT_FSIZE
-    scratch_bytes: int = 128 * 1024**2  # size of each writable tmpfs (/work, /tmp) under bubblewrap
+    scratch_bytes: int = 128 * 1024**2  # size of each writable tmpfs (/work, /tmp, /dev/shm) under bubblewrap
     open_files: int = 256               # RLIMIT_NOFILE
     output_bytes: int = 64 * 1024       # stdout/stderr tail kept per stream
-    processes: int = 64                 # RLIMIT_NPROC headroom: processes and threads the worker may add
+    processes: int = 64                 # processes and threads the worker may have (RLIMIT_NPROC, pids.max)
 
 
 def apply_limits(limits: Limits, nproc: int | None = None) -> None:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from functools import partial
 from pathlib import Path
 
 from nncourse.errors import WorkerDied, WorkerTimeout
-from nncourse.sandbox import isolation, protocol
-from nncourse.sandbox.limits import Limits, apply_limits, worker_env
+from nncourse.sandbox import confine, isolation, protocol
+from nncourse.sandbox.cgroup import WorkerCgroup
+from nncourse.sandbox.limits import Limits, worker_env
 
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
 
@@ -58,7 +56,7 @@ def _signal_name(num: int) -> str:
 
 
 class WorkerProcess:
-    """One worker process with its two channels, its output tails and its scratch dir."""
+    """One worker process with its two channels, its output tails, its scratch folder and its cgroup."""
 
     def __new__(cls, *args, **kwargs):
         from nncourse.sandbox import portable  # macOS, Windows, or NNCOURSE_PORTABLE=1: a plain child process
@@ -69,46 +67,27 @@ class WorkerProcess:
     def __init__(self, module_path: str, module_name: str, limits: Limits):
         self.limits = limits
         self.isolation = isolation.detect()
-        self.scratch = tempfile.mkdtemp(prefix="nncourse-worker-")
-        argv, preexec, self.visible_module = self._plan(module_path, module_name)
+        self.scratch = confine.make_scratch(module_path, module_name, self.isolation.uid,
+                                            confine.paths_to_stage(self.isolation))
+        self.cgroup = WorkerCgroup.create(limits.cgroup_memory_bytes, limits.processes + 8)
+        plan = confine.plan_worker(self.isolation, self.scratch, module_name, limits, self.cgroup)
+        self.visible_module = plan.visible_module
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
-        argv += [str(req_r), str(rep_w)]
-        self.proc = subprocess.Popen(
-            argv, pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch,
-            env=worker_env(isolation.INSIDE_WORK if self.isolation.strong else self.scratch),
-            start_new_session=True, preexec_fn=preexec)
-        os.close(req_r)
-        os.close(rep_w)
+        try:
+            self.proc = subprocess.Popen(
+                [*plan.argv, str(req_r), str(rep_w)], pass_fds=(req_r, rep_w, *plan.pass_fds),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=self.scratch.work if not self.isolation.strong else self.scratch.base,
+                env=worker_env(plan.env_home), start_new_session=True, preexec_fn=plan.preexec)
+        except BaseException:
+            self._release()
+            raise
+        finally:
+            for fd in (req_r, rep_w, *plan.close_after_start):
+                os.close(fd)
         self.stdout = OutputTail(self.proc.stdout, limits.output_bytes)
         self.stderr = OutputTail(self.proc.stderr, limits.output_bytes)
-
-    def _plan(self, module_path: str, module_name: str):
-        """The command, the pre-exec step and the module's path as the worker sees it."""
-        python = os.path.realpath(sys.executable)
-        if self.isolation.strong:
-            argv = isolation.bwrap_prefix(os.path.realpath(module_path), module_name, self.limits.scratch_bytes)
-            argv += [python, "-I", "-B", f"{isolation.INSIDE_CODE}/worker.py"]
-            nproc = isolation.process_headroom(self.limits.processes)  # the sandbox counts as our uid
-            return argv, partial(apply_limits, self.limits, nproc), \
-                f"{isolation.INSIDE_SUBMISSION}/{module_name}.py"
-        # Fallback: everything the worker reads is copied into its own scratch folder.
-        code = Path(self.scratch, ".worker")
-        code.mkdir()
-        for name in isolation.WORKER_FILES:
-            shutil.copyfile(Path(WORKER_SCRIPT).with_name(name), code / name)
-        module = Path(self.scratch, "submission", f"{module_name}.py")
-        module.parent.mkdir()
-        shutil.copyfile(module_path, module)
-        uid = self.isolation.uid
-        if uid is not None:
-            for folder, _dirs, files in os.walk(self.scratch):
-                for item in [folder, *(os.path.join(folder, f) for f in files)]:
-                    os.chown(item, uid, uid)
-        launcher = list(self.isolation.launcher)  # setpriv drops the uid itself: no setuid before exec
-        return [*launcher, python, "-I", "-B", str(code / "worker.py")], \
-            partial(_fallback_preexec, self.limits, uid, not launcher), str(module)
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and wait for its reply, at most `timeout` seconds."""
@@ -160,16 +139,21 @@ class WorkerProcess:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the worker's whole process group (it ignores nothing), then clean up.
-
-        Under bubblewrap the sandbox's PID 1 dies with bwrap, taking every process
-        of its namespace along; in the fallback every process of the worker's uid is killed.
-        """
+        """SIGKILL everything the worker is: its cgroup (every process in it, however detached),
+        its process group, and in the weak mode without a cgroup every process of its uid."""
+        if self.cgroup is not None:
+            if self.isolation.strong and self.proc.poll() is None:
+                self.cgroup.kill(spare=self.proc.pid)  # the sandbox first: bwrap reaps its init, then exits
+                try:
+                    self.proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+            self.cgroup.kill()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if not self.isolation.strong and self.isolation.uid is not None:
+        if self.cgroup is None and not self.isolation.strong and self.isolation.uid is not None:
             isolation.kill_uid(self.isolation.uid, self.isolation.launcher)
         try:
             self.proc.wait(timeout=5)
@@ -184,11 +168,11 @@ class WorkerProcess:
             except OSError:
                 pass
         self.req_w = self.rep_r = -1
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._release()
 
-
-def _fallback_preexec(limits: Limits, uid: int | None, setuid: bool = True) -> None:
-    """Pre-exec step without bubblewrap: rlimits, then an unprivileged uid when we are root."""
-    apply_limits(limits, limits.processes if uid is not None else None)
-    if uid is not None and setuid:
-        isolation.drop_privileges(uid)
+    def _release(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.kill()
+            self.cgroup.remove()
+            self.cgroup = None
+        self.scratch.remove()

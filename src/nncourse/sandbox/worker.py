@@ -3,16 +3,14 @@
 Why: student code must never run in the process that decides the score. This
 process is started as `python -I worker.py REQ_FD REP_FD` by sandbox/proxy.py; it
 reads requests and writes replies as protocol frames on two dedicated pipes,
-never on stdout. It imports nothing of nncourse but protocol.py.
+never on stdout. It imports nothing of nncourse but protocol.py. It is confined from outside
+before it starts (sandbox/confine.py: cgroup, rlimits, namespaces or Landlock,
+seccomp), so nothing here depends on its own cooperation.
 """
 from __future__ import annotations
 
-import ctypes
-import errno
 import importlib.util
 import os
-import platform
-import struct
 import sys
 import traceback
 import warnings
@@ -324,51 +322,12 @@ def describe(exc: BaseException) -> dict:
             "message": message[:2000], "traceback": tb[-_TB_LIMIT:]}
 
 
-# (audit arch, clone syscall, fork-like syscalls) per machine; clone3 is 435 on both.
-SECCOMP_SYSCALLS = {"x86_64": (0xC000003E, 56, (57, 58)), "aarch64": (0xC00000B7, 220, ())}
-
-
-def forbid_new_processes() -> bool:
-    """Install a seccomp filter: from now on this process and its threads may not create processes.
-
-    Why: RLIMIT_NPROC is not enforced for uid 0, and a sandbox started by root
-    (bubblewrap maps uid 65534 onto root) or a root fallback runs as uid 0, so a
-    fork bomb would be unbounded and a double-forked, setsid grandchild could
-    outlive the worker. Student code needs no processes: fork, vfork and clone
-    without CLONE_THREAD fail with EPERM, clone3 with ENOSYS (glibc then uses
-    clone), threads still work. Irrevocable, inherited across execve. Returns
-    False (nothing installed) on machines this filter does not know.
-    """
-    known = SECCOMP_SYSCALLS.get(platform.machine())
-    if known is None:
-        return False
-    audit_arch, clone, forks = known
-    allow, deny, nosys = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
-    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, JMP|JEQ|JGE|JSET|K, RET|K
-
-    def op(code, k, jt=0, jf=0):
-        return struct.pack("HBBI", code, jt, jf, k)
-    prog = [op(ld, 4), op(jeq, audit_arch, 1, 0), op(ret, deny),  # another ABI (i386, x32): nothing
-            op(ld, 0), op(jge, 0x40000000, 0, 1), op(ret, deny),
-            op(jeq, 435, 0, 1), op(ret, nosys)]
-    for nr in forks:
-        prog += [op(jeq, nr, 0, 1), op(ret, deny)]
-    prog += [op(jeq, clone, 0, 4), op(ld, 16), op(jset, 0x00010000, 0, 1), op(ret, allow), op(ret, deny),
-             op(ret, allow)]  # args[0] & CLONE_THREAD: a thread
-    code = ctypes.create_string_buffer(b"".join(prog))
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-    fprog = SockFprog(len(prog), ctypes.addressof(code))
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
-    return (libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) == 0
-            and libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) == 0)
-
-
 def serve(req_fd: int, rep_fd: int) -> None:
-    """Answer requests until the channel closes; every reply echoes its request's id."""
-    forbid_new_processes()  # before any student code runs
+    """Answer requests until the channel closes; every reply echoes its request's id.
+
+    The seccomp filter is already in force: the launcher installs it before this
+    interpreter starts (sandbox/seccomp.py), so it covers every process of the sandbox.
+    """
     worker = Worker(req_fd, rep_fd)
     while True:
         try:
