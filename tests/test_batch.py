@@ -238,3 +238,49 @@ def test_interrupted_batch_keeps_what_was_done_and_a_rerun_grades_only_the_rest(
     whole_out, whole_json = uninterrupted
     assert [strip_durations(Result.from_json(line)) for line in stdout.splitlines()] == whole_json
     assert stored(out) == stored(whole_out)
+
+
+# -- a Dask cluster ----------------------------------------------------------------------------
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real scheduler and two single-threaded workers on loopback, started with Dask's command line."""
+    pytest.importorskip("distributed")
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    procs = [subprocess.Popen([*dask[:2], "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() or not scheduler_file.read_text().strip():
+            assert time.monotonic() < deadline, "the Dask scheduler did not start"
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [*dask[:2], "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
+                 "--host", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_grades_a_class_as_the_local_pool_does(class_of_8, uninterrupted, dask_cluster, tmp_path):
+    proc = nncourse("grade", EX, *class_of_8, "--json", "--out", tmp_path / "out", "--scheduler", dask_cluster)
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    whole_out, whole_json = uninterrupted
+    assert [strip_durations(Result.from_json(line)) for line in stdout.splitlines()] == whole_json
+    assert stored(tmp_path / "out") == stored(whole_out)

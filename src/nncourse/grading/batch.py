@@ -228,7 +228,7 @@ def grade_many(root: str, exercise_id: str, paths: list[str], *, jobs: int = 1, 
 def _runner(scheduler, jobs, task, todo, root, exercise_id, entries, suite, seed):
     if scheduler:
         from nncourse.grading.cluster import DaskRunner
-        return DaskRunner(scheduler, root, exercise_id, [e.path for e in entries], todo, suite, seed)
+        return DaskRunner(scheduler, jobs, root, exercise_id, [e.path for e in entries], todo, suite, seed)
     return LocalPool(jobs, task, todo)
 
 

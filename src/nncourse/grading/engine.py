@@ -7,6 +7,7 @@ Student faults never raise out of grade(): they become a Result.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import time
@@ -121,8 +122,18 @@ def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
     placeholder = Session("", ex.module_name)  # never started: each job brings its own
     grader = GraderPlugin(**_plugin_args(course, ex, "", suite, 0, placeholder))
     collected = CollectedSuite(suite_path(course, ex, suite), grader)
+    if not _SUITES:
+        atexit.register(close_suites)
     _SUITES[key] = (os.getpid(), collected)
     return collected
+
+
+def close_suites() -> None:
+    """End this process's pytest sessions (a live one holds up a Dask worker's exit)."""
+    for key, (pid, collected) in list(_SUITES.items()):
+        if pid == os.getpid():
+            collected.close()
+        del _SUITES[key]
 
 
 def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float) -> Result:
