@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split
 from nncourse.grading.checks import (
     as_array, assert_accuracy_at_least, assert_close, assert_finite, assert_shape, assert_true, unusable,
 )
+from nncourse.grading.memo import cached
 
 HINT_STEP = "for each batch: loss, grads = self.loss_and_grads(Xb, yb); then p -= learning_rate * grads[key]"
 
@@ -168,7 +169,7 @@ def test_mlp_fit_moons_test_accuracy(student, seed, thresholds):
 @pytest.mark.points(3)
 @pytest.mark.timeout(60)
 def test_mlp_fit_digits_test_accuracy(student, seed, thresholds):
-    digits = load_digits()
+    digits = cached(load_digits)
     Xtr, Xte, ytr, yte = train_test_split(digits.data / 16.0, digits.target, test_size=0.25,
                                           random_state=seed, stratify=digits.target)
     what = "MLP([64, 32, 10], 'tanh')"

@@ -40,7 +40,7 @@ def grade(ctx, exercise, submissions, as_json, out_dir, mapping, jobs, scheduler
     """
     from nncourse.grading.batch import grade_many
     from nncourse.grading.identity import read_mapping
-    from nncourse.reports.progress import Counting, for_stderr
+    from nncourse.cli.progress import Counting, for_stderr
     from nncourse.reports.terminal import render, render_summary, render_table, shown
     course, ex = load_exercise(ctx, exercise, keys=("solution", "grader"))
     jobs = jobs or os.cpu_count() or 1

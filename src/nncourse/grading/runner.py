@@ -21,6 +21,13 @@ from typing import Callable, Iterable
 
 import pytest
 
+# pytest's plugins a grading session does without: each adds work to every test (logging's handlers,
+# the terminal's report lines) or to start-up; none decides an outcome.
+UNUSED_PLUGINS = [arg for name in ("cacheprovider", "terminal", "logging", "faulthandler", "stepwise", "junitxml",
+                                   "pastebin", "doctest", "setuponly", "setupplan", "legacypath",
+                                   "unraisableexception", "threadexception")  # these two: 5 gc.collect() at exit
+                  for arg in ("-p", f"no:{name}")]
+
 Job = Callable[["RunLoop"], None]  # grades one submission: binds the plugin, calls loop.run_items()
 
 
@@ -68,7 +75,7 @@ def run_suite(path: Path, grader, jobs: Iterable[Job]) -> int:
     grades several exercises never reuses another suite's module (items keep theirs).
     """
     root = path if path.is_dir() else path.parent
-    args = [str(path), "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib",
+    args = [str(path), *UNUSED_PLUGINS, "--import-mode=importlib",
             "--rootdir", str(root), "-c", os.devnull, "-W", "ignore::DeprecationWarning"]
     loop = RunLoop(grader, _after_collection(root, jobs))
     try:
