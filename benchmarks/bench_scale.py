@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -158,6 +159,21 @@ def nncourse_grade(ex, paths: list[Path], extra: list[str]) -> tuple[float, list
     return seconds, results
 
 
+CPU: list[float] = []
+
+
+def children_cpu() -> float:
+    """User + system seconds of every finished child process (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def record_cpu(rows, before: float) -> float:
+    now = children_cpu()
+    CPU.append(now - before)
+    return now
+
+
 def wall(cmd: list[str], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -185,16 +201,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nncourse-bench-") as tmp:
         scratch = Path(tmp)
         paths = build_class(course, ex, args.n, scratch / "class")
+        cpu = children_cpu()
         rows = [("naive (pytest per submission, no sandbox)", naive(course, ex, paths, args.jobs, scratch), None)]
+        cpu = record_cpu(rows, cpu)
         seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
         rows.append((f"nncourse grade --jobs {args.jobs}", seconds, results))
+        cpu = record_cpu(rows, cpu)
         if not args.no_dask:
             seconds, dask_results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs), "--scheduler", "local"])
             rows.append((f"nncourse grade --scheduler local ({args.jobs} workers)", seconds, dask_results))
+            record_cpu(rows, cpu)
     base = args.n / rows[0][1]
-    print(f"\n{'way':<50} {'seconds':>8} {'subs/s':>8} {'x naive':>8}")
-    for name, seconds, _ in rows:
-        print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f}")
+    base_cpu = CPU[0] / args.n
+    print(f"\n{'way':<50} {'seconds':>8} {'subs/s':>8} {'x naive':>8} {'CPU s/sub':>10} {'x naive':>8}")
+    for (name, seconds, _), cpu_s in zip(rows, CPU):
+        print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f} "
+              f"{cpu_s / args.n:10.3f} {base_cpu / (cpu_s / args.n):8.1f}")
+    print("(CPU s/sub: processor time of everything the way started, per submission: the figure that a busy "
+          "machine distorts least)")
 
     graded = [r for r in rows[1][2] if r["tests"]]
     if graded:

@@ -284,3 +284,25 @@ def test_a_dask_cluster_grades_a_class_as_the_local_pool_does(class_of_8, uninte
     whole_out, whole_json = uninterrupted
     assert [strip_durations(Result.from_json(line)) for line in stdout.splitlines()] == whole_json
     assert stored(tmp_path / "out") == stored(whole_out)
+
+
+def test_a_grader_that_cannot_be_collected_is_a_grader_fault_for_every_submission(tmp_path):
+    """Both engines: one pytest session per submission, and a suite collected once for many."""
+    import shutil
+    root = tmp_path / "course"
+    root.mkdir()
+    for name in ("exercises", "solutions"):
+        (root / name).symlink_to(REPO / name)
+    shutil.copytree(REPO / "grader", root / "grader", ignore=shutil.ignore_patterns("mutants", "__pycache__"))
+    (root / "grader" / EX / "test_broken.py").write_text("def test_oops(:\n")
+    shutil.copyfile(REPO / "course.yaml", root / "course.yaml")
+    reference = str(REPO / "solutions" / EX / MODULE)
+    course = load_course(root)
+    ex = course.exercise(EX)
+    with resolve_submission(reference, ex.module) as sub:
+        fresh = grade(course, ex, sub)
+    batch = list(grade_many(str(root), EX, [reference, reference], jobs=1))
+    for result in [fresh, *batch]:
+        assert result.status == "error" and "grader itself failed" in result.message
+        assert result.score == 0 and [t.name for t in result.tests] == ["collection"]
+        assert "test_broken.py" in result.tests[0].instructor_detail

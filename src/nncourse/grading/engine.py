@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +50,15 @@ def _plugin_args(course: Course, ex: Exercise, module_path: str, suite: str, see
                 require_points=(suite == "hidden"))
 
 
+def new_session(module_path: str, module_name: str, limits: Limits | None) -> Session:
+    """The sandboxed worker session of one submission.
+
+    The one place a grading process makes workers: a warmed fork-server template
+    (a worker that has imported NumPy, forked per submission) slots in here.
+    """
+    return Session(module_path, module_name, limits)
+
+
 class _Grading:
     """The job of one submission in a collected suite: point the plugin at it, run every item, assemble.
 
@@ -60,7 +70,7 @@ class _Grading:
     def __init__(self, course: Course, ex: Exercise, submission: Submission, suite: str, seed: int,
                  session: Session | None, limits: Limits | None, started: float | None = None):
         self.course, self.ex, self.submission, self.suite = course, ex, submission, suite
-        self.session = session or Session(str(submission.module_path), ex.module_name, limits)
+        self.session = session or new_session(str(submission.module_path), ex.module_name, limits)
         self.args = _plugin_args(course, ex, str(submission.module_path), suite, seed, self.session)
         self.started = started
         self.result: Result | None = None
@@ -93,10 +103,13 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
         run_suite(suite_path(course, ex, suite), plugin, [job])
     finally:
         plugin.session.close()
+    if job.result is None:  # pytest stopped before its run loop: the Result says the grader failed
+        return _assemble(course, ex, submission, plugin, suite, time.monotonic() - job.started)
     return job.result
 
 
 _SUITES: dict[tuple, tuple[int, CollectedSuite]] = {}
+_ONE_AT_A_TIME = threading.RLock()
 
 
 def grade_collected(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
@@ -106,7 +119,8 @@ def grade_collected(course: Course, ex: Exercise, submission: Submission, *, sui
     One suite is kept per process: another exercise's suite replaces it.
     """
     job = _Grading(course, ex, submission, suite, seed, session, limits)
-    collected_suite(course, ex, suite).run(job)
+    with _ONE_AT_A_TIME:  # two pytest sessions must never run at once in one process
+        collected_suite(course, ex, suite).run(job)
     return job.result
 
 
