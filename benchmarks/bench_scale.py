@@ -159,19 +159,51 @@ def nncourse_grade(ex, paths: list[Path], extra: list[str]) -> tuple[float, list
     return seconds, results
 
 
-CPU: list[float] = []
+# Run in a child: processor time of one grading process per submission, split into the trusted side
+# (pytest, checks, protocol) and the worker (its start and NumPy import, then the calls).
+PROFILE = """
+import json, resource, sys
+from nncourse.course import load_course
+from nncourse.grading.engine import grade_collected
+from nncourse.sandbox.proxy import Session
+from nncourse.submission import resolve_submission
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+course = load_course(sys.argv[1]); ex = course.exercise(sys.argv[2]); n = 10
+start = cpu(resource.RUSAGE_CHILDREN)
+for _ in range(n):
+    session = Session(str(course.path(ex.solution)), ex.module_name); session.ensure_loaded(); session.close()
+worker_start = (cpu(resource.RUSAGE_CHILDREN) - start) / n
+with resolve_submission(sys.argv[3], ex.module) as sub:
+    grade_collected(course, ex, sub)
+    trusted, worker = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+    for _ in range(n):
+        grade_collected(course, ex, sub)
+    trusted, worker = (cpu(resource.RUSAGE_SELF) - trusted) / n, (cpu(resource.RUSAGE_CHILDREN) - worker) / n
+print(json.dumps({"trusted": trusted, "worker": worker, "worker_start": worker_start}))
+"""
 
 
 def children_cpu() -> float:
-    """User + system seconds of every finished child process (and theirs) so far."""
+    """User + system seconds of the finished child processes so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def record_cpu(rows, before: float) -> float:
-    now = children_cpu()
-    CPU.append(now - before)
-    return now
+def cpu_profile(ex, submission: Path) -> str:
+    done = subprocess.run([sys.executable, "-c", PROFILE, str(REPO), ex.id, str(submission / ex.module)],
+                          capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_ISOLATION": "rlimits"})
+    try:
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return f"(not measured: {done.stderr.strip()[-200:]})"
+    total = got["trusted"] + got["worker"]
+    return (f"{total * 1000:.0f} ms = trusted side {got['trusted'] * 1000:.0f} ms (pytest, checks, protocol) "
+            f"+ worker {got['worker'] * 1000:.0f} ms, of which its start and NumPy import "
+            f"{got['worker_start'] * 1000:.0f} ms; at full use of the cores that allows "
+            f"{(os.cpu_count() or 1) / total:.1f} submissions/s")
 
 
 def wall(cmd: list[str], repeat: int) -> float:
@@ -201,24 +233,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nncourse-bench-") as tmp:
         scratch = Path(tmp)
         paths = build_class(course, ex, args.n, scratch / "class")
-        cpu = children_cpu()
+        before = children_cpu()
         rows = [("naive (pytest per submission, no sandbox)", naive(course, ex, paths, args.jobs, scratch), None)]
-        cpu = record_cpu(rows, cpu)
+        naive_cpu = (children_cpu() - before) / args.n
         seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
         rows.append((f"nncourse grade --jobs {args.jobs}", seconds, results))
-        cpu = record_cpu(rows, cpu)
         if not args.no_dask:
             seconds, dask_results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs), "--scheduler", "local"])
             rows.append((f"nncourse grade --scheduler local ({args.jobs} workers)", seconds, dask_results))
-            record_cpu(rows, cpu)
+        profile = cpu_profile(ex, paths[0])
     base = args.n / rows[0][1]
-    base_cpu = CPU[0] / args.n
-    print(f"\n{'way':<50} {'seconds':>8} {'subs/s':>8} {'x naive':>8} {'CPU s/sub':>10} {'x naive':>8}")
-    for (name, seconds, _), cpu_s in zip(rows, CPU):
-        print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f} "
-              f"{cpu_s / args.n:10.3f} {base_cpu / (cpu_s / args.n):8.1f}")
-    print("(CPU s/sub: processor time of everything the way started, per submission: the figure that a busy "
-          "machine distorts least)")
+    print(f"\n{'way':<50} {'seconds':>8} {'subs/s':>8} {'x naive':>8}")
+    for name, seconds, _ in rows:
+        print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f}")
 
     graded = [r for r in rows[1][2] if r["tests"]]
     if graded:
@@ -230,6 +257,10 @@ def main() -> None:
               f"(the first test, which starts the worker and imports the module: {first * 1000:.0f} ms), "
               f"pytest and worker overhead {(per - tests) * 1000:.0f} ms")
         print(f"fixed cost of the run (processes, collection, start-up): {fixed:.1f} s")
+
+    print(f"processor time per submission (collected suite, rlimits isolation so that the worker's time is "
+          f"counted): {profile}")
+    print(f"processor time per submission of the naive way: {naive_cpu * 1000:.0f} ms")
 
     numpy_time = wall([sys.executable, "-c", "import numpy"], args.repeat)
     solution = course.path(ex.solution)

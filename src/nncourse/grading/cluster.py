@@ -15,6 +15,11 @@ from typing import Iterator
 from nncourse.errors import NncourseError
 
 _READY = False
+# A Dask worker samples its threads' stacks every 10 ms and can watch the GIL every 1 ms: on a grading
+# worker that costs as much CPU as the grading (measured by benchmarks/bench_scale.py). Set for the
+# local cluster; give a remote cluster's workers the same (dask worker --nthreads 1, this config).
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
+                 "distributed.admin.system-monitor.gil.enabled": False}
 
 
 def grade_on_worker(root: str, exercise_id: str, path: str, suite: str, seed: int) -> str:
@@ -38,6 +43,8 @@ def _client(scheduler: str, jobs: int):
         raise NncourseError("--scheduler needs Dask: pip install 'nncourse[dask]' "
                             "(or pip install 'dask[distributed]').") from None
     if scheduler == "local":
+        import dask
+        dask.config.set(QUIET_WORKERS)
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster
     try:
