@@ -1,10 +1,22 @@
-"""`nncourse grade` on a class: 50 submissions in one call, bad ones contained, order kept, resumable."""
+"""`nncourse grade` on a class: 50 submissions in one call, bad ones contained, order kept, resumable,
+keyed by student, interruptible; the collected suite grades exactly as a fresh pytest session."""
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from nncourse.mutants import apply_hunks, load_mutant, mutant_files
+from nncourse.course import load_course
+from nncourse.grading.batch import grade_many
+from nncourse.grading.engine import grade
+from nncourse.result import Result
+from nncourse.submission import resolve_submission
 
 from conftest import REPO, write_module
 
@@ -68,7 +80,230 @@ def test_grade_50_submissions_in_one_call(cli, class_of_50, tmp_path):
         else:
             assert result["status"] == "error" and "no such file" in result["message"]
 
+    assert [r["student"] for r in results[:3]] == ["student00", "student01", "student02"]
+
     # a rerun reuses what --out holds: nothing is graded twice
     again = cli("grade", EX, *subs[:6], "--out", tmp_path / "out")
     assert again.exit_code == 0
-    assert again.stderr.count("(already graded)") == 6
+    assert "6 already graded" in again.stderr and "0 graded now" in again.stderr
+    assert again.stdout.splitlines()[0].split() == ["score", "lost", "status", "student", "submission"]
+    assert "6 graded, 0 errors" in again.stdout
+
+
+def strip_durations(result: Result) -> dict:
+    data = json.loads(result.to_json())
+    data.pop("duration")
+    for test in data["tests"]:
+        test.pop("duration")
+    return data
+
+
+@pytest.mark.slow
+def test_collected_suite_grades_exactly_as_a_fresh_pytest_session(course, tmp_path):
+    """References, variants and mutants: one pytest session per submission vs one suite collected once."""
+    def sample(exercise, n_mutants):
+        ex = course.exercise(exercise)
+        paths = [course.path(ex.solution), *sorted((REPO / "tests" / "variants" / exercise).glob(f"*/{ex.module}"))[:2],
+                 *sorted(course.path(ex.grader).glob(f"mutants/*/{ex.module}"))[:n_mutants]]
+        return ex, [str(p) for p in paths]
+    for exercise, n_mutants in (("exercise2", 4), ("exercise5", 2)):
+        ex, paths = sample(exercise, n_mutants)
+        batch = list(grade_many(str(REPO), exercise, paths, jobs=1))
+        for path, collected in zip(paths, batch):
+            with resolve_submission(path, ex.module) as sub:
+                fresh = grade(course, ex, sub)
+            assert collected.status == "graded" and collected.tests
+            assert strip_durations(collected) == strip_durations(fresh.model_copy(
+                update={"student": collected.student, "submitted_at": collected.submitted_at,
+                        "submission": collected.submission})), path
+
+
+def test_two_students_with_identical_files_get_two_results_and_a_resubmission_supersedes(cli, tmp_path):
+    reference = (REPO / "solutions" / EX / MODULE).read_text()
+    mutant = sorted((REPO / "grader" / EX / "mutants").glob(f"*/{MODULE}"))[0].read_text()
+    alice = write_module(tmp_path / "round1" / "alice", MODULE, mutant)
+    bob = write_module(tmp_path / "round1" / "bob", MODULE, mutant)
+    os.utime(alice, (1_000_000, 1_000_000))
+    out = tmp_path / "out"
+    first = cli("grade", EX, alice.parent, bob.parent, "--json", "--out", out, "--jobs", "1")
+    results = [Result.from_json(line) for line in first.stdout.splitlines()]
+    assert [r.student for r in results] == ["alice", "bob"]
+    assert results[0].submission_sha256 == results[1].submission_sha256
+    assert sorted(p.relative_to(out).parts[:2] for p in out.glob("*/*/*.json")) == \
+        [(EX, "alice"), (EX, "bob")]
+
+    # alice hands in again (later): both stay on record, the later one is current
+    again = write_module(tmp_path / "round2" / "alice", MODULE, reference)
+    second = cli("grade", EX, again.parent, "--json", "--out", out)
+    assert second.exit_code == 0
+    index = json.loads((out / EX / "index.json").read_text())
+    assert index["alice"]["score"] == Result.from_json(second.stdout).score > results[0].score
+    assert len(index["alice"]["on_record"]) == 2 and len(index["bob"]["on_record"]) == 1
+    # regrading the older one again does not make it current
+    cli("grade", EX, alice.parent, "--out", out)
+    assert json.loads((out / EX / "index.json").read_text())["alice"] == index["alice"]
+
+
+def test_a_mapping_file_names_the_students_and_their_times(cli, tmp_path):
+    reference = (REPO / "solutions" / EX / MODULE).read_text()
+    first = write_module(tmp_path / "a1", MODULE, reference + "# one\n")
+    second = write_module(tmp_path / "a2", MODULE, reference + "# two\n")
+    mapping = tmp_path / "who.csv"
+    mapping.write_text("path,student,submitted_at\n"
+                       "a1/activations.py,s123,2026-11-20T10:00:00+00:00\n"
+                       "a2/activations.py,s123,2026-11-19T10:00:00+00:00\n")
+    res = cli("grade", EX, first, second, "--json", "--students", mapping, "--out", tmp_path / "out")
+    results = [Result.from_json(line) for line in res.stdout.splitlines()]
+    assert [r.student for r in results] == ["s123", "s123"]
+    index = json.loads((tmp_path / "out" / EX / "index.json").read_text())
+    assert index["s123"]["current"].endswith(results[0].submission_sha256[:16] + ".json")  # the later one
+
+
+# -- interruption ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def class_of_8(tmp_path_factory):
+    """Eight students: the reference and mutants, each with a comment of its own (distinct hashes)."""
+    root = tmp_path_factory.mktemp("class8")
+    sources = [(REPO / "solutions" / EX / MODULE).read_text()] + \
+        [p.read_text() for p in sorted((REPO / "grader" / EX / "mutants").glob(f"*/{MODULE}"))]
+    return [write_module(root / f"s{i}", MODULE, sources[i % len(sources)] + f"# s{i}\n").parent
+            for i in range(8)]
+
+
+def nncourse(*args, **kwargs):
+    env = {**os.environ, "NNCOURSE_COURSE": str(REPO), "PYTHONPATH": str(REPO / "src")}
+    return subprocess.Popen([sys.executable, "-m", "nncourse", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def stored(out: Path) -> dict:
+    return {p.relative_to(out).as_posix(): strip_durations(Result.from_json(p.read_text()))
+            for p in out.glob("*/*/*.json")}
+
+
+def interrupt_after_two(class_of_8, out: Path, sig: int):
+    """Start grading the class, send `sig` once two Results are on disk; return the process."""
+    proc = nncourse("grade", EX, *class_of_8, "--out", out, "--jobs", "1", start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list(out.glob("*/*/*.json"))) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline, "the batch ended before it could be stopped"
+        time.sleep(0.05)
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while processes_mentioning(out) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not processes_mentioning(out), "a grading process outlived the batch"
+    return proc
+
+
+def processes_mentioning(text) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(text).encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(class_of_8, tmp_path_factory):
+    out = tmp_path_factory.mktemp("whole")
+    proc = nncourse("grade", EX, *class_of_8, "--json", "--out", out, "--jobs", "2")
+    stdout, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0
+    return out, [strip_durations(Result.from_json(line)) for line in stdout.splitlines()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_interrupted_batch_keeps_what_was_done_and_a_rerun_grades_only_the_rest(class_of_8, uninterrupted,
+                                                                                 tmp_path, sig):
+    out = tmp_path / "out"
+    proc = interrupt_after_two(class_of_8, out, sig)
+    done = stored(out)
+    assert 2 <= len(done) < len(class_of_8)
+    if sig == signal.SIGINT:
+        stderr = proc.stderr.read()
+        assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+        assert f"of {len(class_of_8)} submissions graded" in stderr and "again" in stderr
+    assert not list(out.rglob("*.tmp"))  # nothing half written
+
+    rerun = nncourse("grade", EX, *class_of_8, "--json", "--out", out, "--jobs", "2")
+    stdout, stderr = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, stderr
+    assert f"{len(done)} already graded" in stderr
+    whole_out, whole_json = uninterrupted
+    assert [strip_durations(Result.from_json(line)) for line in stdout.splitlines()] == whole_json
+    assert stored(out) == stored(whole_out)
+
+
+# -- a Dask cluster ----------------------------------------------------------------------------
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real scheduler and two single-threaded workers on loopback, started with Dask's command line."""
+    pytest.importorskip("distributed")
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    procs = [subprocess.Popen([*dask[:2], "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() or not scheduler_file.read_text().strip():
+            assert time.monotonic() < deadline, "the Dask scheduler did not start"
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [*dask[:2], "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
+                 "--host", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_grades_a_class_as_the_local_pool_does(class_of_8, uninterrupted, dask_cluster, tmp_path):
+    proc = nncourse("grade", EX, *class_of_8, "--json", "--out", tmp_path / "out", "--scheduler", dask_cluster)
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    whole_out, whole_json = uninterrupted
+    assert [strip_durations(Result.from_json(line)) for line in stdout.splitlines()] == whole_json
+    assert stored(tmp_path / "out") == stored(whole_out)
+
+
+def test_a_grader_that_cannot_be_collected_is_a_grader_fault_for_every_submission(tmp_path):
+    """Both engines: one pytest session per submission, and a suite collected once for many."""
+    import shutil
+    root = tmp_path / "course"
+    root.mkdir()
+    for name in ("exercises", "solutions"):
+        (root / name).symlink_to(REPO / name)
+    shutil.copytree(REPO / "grader", root / "grader", ignore=shutil.ignore_patterns("mutants", "__pycache__"))
+    (root / "grader" / EX / "test_broken.py").write_text("def test_oops(:\n")
+    shutil.copyfile(REPO / "course.yaml", root / "course.yaml")
+    reference = str(REPO / "solutions" / EX / MODULE)
+    course = load_course(root)
+    ex = course.exercise(EX)
+    with resolve_submission(reference, ex.module) as sub:
+        fresh = grade(course, ex, sub)
+    batch = list(grade_many(str(root), EX, [reference, reference], jobs=1))
+    for result in [fresh, *batch]:
+        assert result.status == "error" and "grader itself failed" in result.message
+        assert result.score == 0 and [t.name for t in result.tests] == ["collection"]
+        assert "test_broken.py" in result.tests[0].instructor_detail

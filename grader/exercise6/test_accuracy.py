@@ -6,6 +6,7 @@ from sklearn.model_selection import train_test_split
 
 from nncourse.grading.checks import as_array, assert_accuracy_at_least
 from nncourse.sandbox.callbacks import Method
+from nncourse.grading.memo import cached
 
 HINT = ("check loss_and_grads and fit first: mini-batch gradient descent on the mean loss "
         "with params[key] -= learning_rate * grads[key]")
@@ -50,7 +51,7 @@ def _accuracy(clf, X, y):
 @pytest.mark.timeout(60)  # a correct loop-per-sample solution needs a few seconds here
 @uses_reference(1e-3)
 def test_fit_digits_test_accuracy(student, seed, thresholds):
-    X_tr, X_te, y_tr, y_te = _split(load_digits, seed)
+    X_tr, X_te, y_tr, y_te = cached(_split, load_digits, seed)
     clf = student.SoftmaxClassifier(64, 10, reg=1e-3, seed=seed)
     clf.fit(X_tr, y_tr, learning_rate=0.1, epochs=20, batch_size=32, seed=seed)
     acc = _accuracy(clf, X_te, y_te)

@@ -1,14 +1,19 @@
-"""Grade many submissions: a process pool, results in the order given, resumable.
+"""Grade many submissions: grading processes that collect the suite once, results kept as they come.
 
-Why: a class is graded in one call; one bad submission must never stop the
-batch, and a rerun skips what is already graded under the same key
-(exercise, submission sha256, grader version) when an --out folder is used.
+Why: a class is graded in one call; one bad or slow submission must never stop
+or hide the rest. Each grading process keeps its collected suite (engine.
+grade_collected) across submissions; each Result is stored (grading/store.py)
+the moment it is done, whatever the order, while the caller still receives
+them in the order given; a rerun reuses what --out holds under the same key
+(student, exercise, submission sha256, grader version).
 """
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
@@ -16,9 +21,11 @@ from typing import Callable, Iterator
 
 from nncourse.course import load_course
 from nncourse.errors import NncourseError
+from nncourse.grading.identity import Entry, identify
 from nncourse.result import Result, ResultStatus
 
 _COURSES: dict[str, object] = {}
+DIED = "the grading process died while grading this submission (out of memory?); grade it again"
 
 
 def _course(root: str):
@@ -34,8 +41,11 @@ def error_result(exercise: str, name: str, message: str, version: str = "", sha:
 
 
 def grade_task(root: str, exercise_id: str, path: str, suite: str = "hidden", seed: int = 0) -> str:
-    """One independent, idempotent grading task -> Result JSON. Never raises."""
-    from nncourse.grading.engine import grade, grader_version
+    """One independent, idempotent grading task -> Result JSON. Never raises.
+
+    The suite is collected on this process's first task and kept for the next ones.
+    """
+    from nncourse.grading.engine import grade_collected, grader_version
     from nncourse.submission import resolve_submission
     version = ""
     try:
@@ -43,7 +53,7 @@ def grade_task(root: str, exercise_id: str, path: str, suite: str = "hidden", se
         ex = course.exercise(exercise_id)
         version = grader_version(course, ex)
         with resolve_submission(path, ex.module) as sub:
-            return grade(course, ex, sub, suite=suite, seed=seed).to_json()
+            return grade_collected(course, ex, sub, suite=suite, seed=seed).to_json()
     except NncourseError as exc:
         return error_result(exercise_id, path, str(exc), version).to_json()
     except Exception:  # noqa: BLE001 - a grader fault must not kill the batch
@@ -51,97 +61,198 @@ def grade_task(root: str, exercise_id: str, path: str, suite: str = "hidden", se
                             + traceback.format_exc()[-3000:], version).to_json()
 
 
+def init_grading_process() -> None:
+    """In each grading process: Ctrl-C is the parent's to handle, death with the parent, one BLAS thread.
+
+    A parent killed with SIGKILL cannot stop its pool: the kernel does (PR_SET_PDEATHSIG),
+    and the sandboxes die with their grading process (bubblewrap --die-with-parent).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except Exception:  # noqa: BLE001 - threadpoolctl comes with scikit-learn; without it, BLAS's default
+        pass
+
+
+def _die_with_parent() -> None:
+    import ctypes
+    import os
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _task_at(root: str, exercise_id: str, paths: list[str], suite: str, seed: int, i: int) -> str:
     return grade_task(root, exercise_id, paths[i], suite, seed)
 
 
-def out_path(out_dir: Path, exercise: str, sha: str) -> Path:
-    return out_dir / f"{exercise}-{sha[:20]}.json"
+class Progress:
+    """What a batch tells its caller while it runs; the default says nothing."""
+
+    def begin(self, total: int, reused: int) -> None: ...
+
+    def done(self, result: Result, reused: bool) -> None: ...
+
+    def slowest(self, name: str | None, seconds: float) -> None:
+        """The submission that has been grading longest right now (None: none is)."""
 
 
-def _cached(out_dir: Path | None, exercise: str, path: str, module: str, version: str) -> Result | None:
-    """A Result already in out_dir for the same key, or None."""
-    if out_dir is None:
-        return None
-    from nncourse.submission import resolve_submission
-    try:
-        with resolve_submission(path, module) as sub:
-            cached = out_path(out_dir, exercise, sub.sha256)
-            if cached.is_file():
-                result = Result.from_json(cached.read_text(encoding="utf-8"))
-                if result.grader_version == version and result.status != ResultStatus.error:
-                    return result.model_copy(update={"submission": sub.name})
-    except (NncourseError, ValueError, OSError):
-        return None
-    return None
-
-
-class _Pool:
-    """A process pool in which a dead grading process costs at most one submission, not the batch.
+class LocalPool:
+    """Grading processes on this machine, in which a dead one costs at most one submission.
 
     Why: a pool whose process dies (the kernel's OOM killer, or student code that
     escaped its sandbox) raises BrokenProcessPool for every pending future. The
-    pending submissions are then graded again one at a time, so a second death
+    unfinished submissions are then graded again one at a time, so a second death
     names its cause exactly: that submission gets an error Result (a rerun grades it again).
     """
 
     def __init__(self, jobs: int, task: Callable[[int], str], todo: list[int]):
         self.jobs, self.task = jobs, task
+        self._seen_running: dict[int, float] = {}
         self._start(todo)
 
     def _start(self, todo: list[int]) -> None:
-        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"))
+        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=init_grading_process)
         self.futures = {i: self.executor.submit(self.task, i) for i in todo}
 
-    def result(self, i: int) -> str | None:
-        """The Result JSON of submission i (results are taken in order); None when i killed its process."""
-        try:
-            return self.futures[i].result()
-        except BrokenProcessPool:
-            guilty = self.jobs == 1  # one at a time: the submission running when the pool broke is i
-            kept = {j: f for j, f in self.futures.items()
-                    if j > i and f.done() and not f.cancelled() and f.exception() is None}
-            again = [j for j in self.futures if j >= i and j not in kept and not (guilty and j == i)]
-            self.shutdown()
-            self.jobs = 1
-            self._start(again)
-            self.futures.update(kept)
-            return None if guilty else self.result(i)
+    def completed(self, poll: float = 0.5) -> Iterator[tuple[int, str | None]]:
+        """(index, Result JSON) as each finishes; None when that submission killed its grading process.
+
+        (-1, None) every `poll` seconds while nothing finishes, so the caller can show progress.
+        """
+        while self.futures:
+            done, _ = wait(list(self.futures.values()), timeout=poll, return_when=FIRST_COMPLETED)
+            if not done:
+                yield -1, None
+            broken = False
+            for i in sorted(i for i, f in self.futures.items() if f in done):
+                try:
+                    text = self.futures[i].result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                del self.futures[i]
+                self._seen_running.pop(i, None)
+                yield i, text
+            if broken:
+                rest = sorted(self.futures)
+                self.shutdown()
+                if self.jobs == 1 and rest:  # one at a time: the first unfinished one was running
+                    guilty, rest = rest[0], rest[1:]
+                    yield guilty, None
+                self.jobs = 1
+                self._start(rest)
+
+    def slowest(self) -> tuple[int | None, float]:
+        """The index graded longest right now and for how many seconds (approximate: queued counts)."""
+        now = time.monotonic()
+        for i, future in self.futures.items():
+            if future.running():
+                self._seen_running.setdefault(i, now)
+        running = [(now - t, i) for i, t in self._seen_running.items() if i in self.futures]
+        if not running:
+            return None, 0.0
+        seconds, i = max(running)
+        return i, seconds
 
     def shutdown(self) -> None:
-        self.executor.shutdown(cancel_futures=True)
+        """Stop now: queued work is dropped and the grading processes are killed (their sandboxes die with them)."""
+        processes = list(getattr(self.executor, "_processes", {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        for process in processes:
+            process.join(timeout=5)
 
 
 def grade_many(root: str, exercise_id: str, paths: list[str], *, jobs: int = 1, suite: str = "hidden",
-               seed: int = 0, out_dir: Path | None = None,
-               progress: Callable[[int, int, Result, bool], None] | None = None) -> Iterator[Result]:
-    """Yield one Result per path, in the order given; cached ones (same key in out_dir) are reused."""
+               seed: int = 0, out_dir: Path | None = None, progress: Progress | None = None,
+               students: dict | None = None, scheduler: str | None = None) -> Iterator[Result]:
+    """Yield one Result per path, in the order given; each is stored in out_dir as soon as it is done.
+
+    students: a mapping read by identity.read_mapping (else the student is named by
+    the path). scheduler: None for grading processes on this machine, "local" or
+    "tcp://HOST:PORT" for a Dask cluster.
+    """
     from nncourse.grading.engine import grader_version
+    from nncourse.grading.store import ResultStore
+    progress = progress or Progress()
     course = _course(root)
     ex = course.exercise(exercise_id)
     version = grader_version(course, ex)
-    cached = [_cached(out_dir, ex.id, p, ex.module, version) for p in paths]
-    todo = [i for i, c in enumerate(cached) if c is None]
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    pool = None
-    if jobs > 1 and len(todo) > 1:
-        pool = _Pool(jobs, partial(_task_at, root, ex.id, paths, suite, seed), todo)
+    entries = identify(list(paths), ex.module, students)
+    store = ResultStore(out_dir, ex.id) if out_dir is not None else None
+    results: list[Result | None] = [_reusable(store, e, ex.module, version) for e in entries]
+    todo = [i for i, r in enumerate(results) if r is None]
+    progress.begin(len(entries), len(entries) - len(todo))
+    for result in results:
+        if result is not None:
+            progress.done(result, True)
+    task = partial(_task_at, root, ex.id, [e.path for e in entries], suite, seed)
+    runner = _runner(scheduler, jobs, task, todo, root, ex.id, entries, suite, seed) if todo else None
+    given = 0
     try:
-        for i, path in enumerate(paths):
-            reused = cached[i] is not None
-            if reused:
-                result = cached[i]
-            else:
-                text = pool.result(i) if pool else grade_task(root, ex.id, path, suite, seed)
-                text = text or error_result(ex.id, path, "the grading process died while grading this submission "
-                                            "(out of memory?); grade it again", version).to_json()
-                result = Result.from_json(text)
-                if out_dir is not None and result.submission_sha256:
-                    out_path(out_dir, ex.id, result.submission_sha256).write_text(text, encoding="utf-8")
-            if progress:
-                progress(i + 1, len(paths), result, reused)
-            yield result
+        while given < len(entries) and results[given] is not None:
+            yield results[given]
+            given += 1
+        for i, text in (runner.completed() if runner else ()):
+            if text is not None:
+                result = _owned(Result.from_json(text), entries[i])
+                if store is not None and result.submission_sha256:
+                    store.put(result)
+                results[i] = result
+                progress.done(result, False)
+            elif i >= 0:
+                results[i] = _owned(error_result(ex.id, entries[i].path, DIED, version), entries[i])
+                progress.done(results[i], False)
+            if runner and hasattr(runner, "slowest"):
+                slow, seconds = runner.slowest()
+                progress.slowest(entries[slow].path if slow is not None else None, seconds)
+            while given < len(entries) and results[given] is not None:
+                yield results[given]
+                given += 1
     finally:
-        if pool:
-            pool.shutdown()
+        if runner:
+            runner.shutdown()
+        if store is not None:
+            store.write_index()
+
+
+def _runner(scheduler, jobs, task, todo, root, exercise_id, entries, suite, seed):
+    if scheduler:
+        from nncourse.grading.cluster import DaskRunner
+        return DaskRunner(scheduler, jobs, root, exercise_id, [e.path for e in entries], todo, suite, seed)
+    return LocalPool(jobs, task, todo)
+
+
+def _owned(result: Result, entry: Entry) -> Result:
+    """The Result with its student, submission time and the path as given."""
+    return result.model_copy(update={"student": entry.student, "submitted_at": entry.submitted_at,
+                                     "submission": entry.path})
+
+
+def _reusable(store, entry: Entry, module: str, version: str) -> Result | None:
+    """The Result the store already holds for this entry's key, or None."""
+    if store is None:
+        return None
+    from nncourse.submission import resolve_submission
+    try:
+        with resolve_submission(entry.path, module) as sub:
+            sha = sub.sha256
+    except (NncourseError, OSError):
+        return None
+    stored = store.reusable(entry.student, sha, version)
+    if stored is None:
+        return None
+    result = _owned(stored, entry)
+    if result != stored:  # a new submission time (or path) for the same file: record it
+        store.put(result)
+    return result

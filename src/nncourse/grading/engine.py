@@ -7,20 +7,18 @@ Student faults never raise out of grade(): they become a Result.
 """
 from __future__ import annotations
 
-import contextlib
+import atexit
 import hashlib
-import io
 import os
-import sys
+import threading
 import time
 from pathlib import Path
-
-import pytest
 
 from nncourse import __version__
 from nncourse.course import Course, Exercise
 from nncourse.grading import budgets
 from nncourse.grading.plugin import GRADER_FAULT, GraderPlugin
+from nncourse.grading.runner import CollectedSuite, RunLoop, run_suite
 from nncourse.result import Result, ResultStatus, TestResult, TestStatus
 from nncourse.sandbox import isolation
 from nncourse.sandbox.limits import Limits
@@ -46,66 +44,117 @@ def suite_path(course: Course, ex: Exercise, suite: str) -> Path:
     return course.path(ex.public_checks if suite == "public" else ex.grader)
 
 
-def run_suite(path: Path, plugin: GraderPlugin, extra_plugins: tuple = ()) -> None:
-    """pytest.main on one suite with our plugin, its own output swallowed.
+def _plugin_args(course: Course, ex: Exercise, module_path: str, suite: str, seed: int,
+                 session: Session) -> dict:
+    course_limits = course.limits_for(ex)
+    return dict(module_path=module_path, module_name=ex.module_name,
+                reference_path=str(course.path(ex.solution)) if suite == "hidden" else None,
+                thresholds=ex.thresholds, seed=seed, test_timeout=course_limits.test_timeout,
+                submission_timeout=course_limits.submission_timeout, session=session,
+                require_points=(suite == "hidden"),
+                budgets=budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
 
-    Suites of different exercises share file names (test_softmax.py, test_public.py):
-    their modules are dropped from sys.modules after the run, so a process that
-    grades several exercises never reuses another suite's module.
+
+def new_session(module_path: str, module_name: str, limits: Limits | None) -> Session:
+    """The sandboxed worker session of one submission.
+
+    The one place a grading process makes workers: a warmed fork-server template
+    (a worker that has imported NumPy, forked per submission) slots in here.
     """
-    root = path if path.is_dir() else path.parent
-    args = [str(path), "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
-            "--rootdir", str(root), "-c", os.devnull, "-W", "ignore::DeprecationWarning"]
-    sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
-            pytest.main(args, plugins=[plugin, *extra_plugins])
-    finally:
-        _forget_modules_under(root)
+    return Session(module_path, module_name, limits)
 
 
-def _forget_modules_under(root: Path) -> None:
-    prefix = str(root.resolve()) + os.sep
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if file and os.path.abspath(file).startswith(prefix):
-            del sys.modules[name]
+class _Grading:
+    """The job of one submission in a collected suite: point the plugin at it, run every item, assemble.
 
+    The plugin pytest collected with is re-initialised for each submission (all it
+    knows of a submission is set in its __init__), because pytest's fixtures stay
+    bound to that one instance.
+    """
 
-@contextlib.contextmanager
-def _no_plugin_autoload():
-    """Installed pytest plugins (hypothesis, benchmark...) are not ours: skip them (~0.5 s)."""
-    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
+    def __init__(self, course: Course, ex: Exercise, submission: Submission, suite: str, seed: int,
+                 session: Session | None, limits: Limits | None, started: float | None = None):
+        self.course, self.ex, self.submission, self.suite = course, ex, submission, suite
+        self.session = session or new_session(str(submission.module_path), ex.module_name, limits)
+        self.args = _plugin_args(course, ex, str(submission.module_path), suite, seed, self.session)
+        self.started = started
+        self.result: Result | None = None
+
+    def __call__(self, loop: RunLoop) -> None:
+        plugin = loop.grader
+        if self.started is None:  # a collected suite: this submission starts now
+            self.started = time.monotonic()
+            plugin.__init__(**self.args)
+            plugin.session.start()
+        plugin.collection_errors = list(loop.collection_errors)
+        try:
+            loop.run_items()
+        finally:
+            plugin.session.close()
+        self.result = _assemble(self.course, self.ex, self.submission, plugin, self.suite,
+                                time.monotonic() - self.started)
 
 
 def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
           seed: int = 0, limits: Limits | None = None, session: Session | None = None,
           extra_plugins: tuple = ()) -> Result:
-    """Run one suite on one submission. Never raises for anything the student's code does."""
-    started = time.monotonic()
-    course_limits = course.limits_for(ex)
-    plugin = GraderPlugin(
-        module_path=str(submission.module_path), module_name=ex.module_name,
-        reference_path=str(course.path(ex.solution)) if suite == "hidden" else None,
-        thresholds=ex.thresholds, seed=seed, test_timeout=course_limits.test_timeout,
-        submission_timeout=course_limits.submission_timeout,
-        session=session or Session(str(submission.module_path), ex.module_name, limits),
-        require_points=(suite == "hidden"),
-        budgets=budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
+    """Run one suite on one submission in a pytest session of its own (a student's `check`).
+
+    Never raises for anything the student's code does.
+    """
+    job = _Grading(course, ex, submission, suite, seed, session, limits, started=time.monotonic())
+    plugin = GraderPlugin(**job.args)
     plugin.session.start()  # the worker imports numpy while pytest collects
     try:
-        run_suite(suite_path(course, ex, suite), plugin, extra_plugins)
+        run_suite(suite_path(course, ex, suite), plugin, [job], extra_plugins)
     finally:
         plugin.session.close()
-    return _assemble(course, ex, submission, plugin, suite, time.monotonic() - started)
+    if job.result is None:  # pytest stopped before its run loop: the Result says the grader failed
+        return _assemble(course, ex, submission, plugin, suite, time.monotonic() - job.started)
+    return job.result
+
+
+_SUITES: dict[tuple, tuple[int, CollectedSuite]] = {}
+_ONE_AT_A_TIME = threading.RLock()
+
+
+def grade_collected(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
+                    seed: int = 0, limits: Limits | None = None, session: Session | None = None) -> Result:
+    """As grade(), in a suite this process collected once and keeps (grading processes, Dask workers).
+
+    One suite is kept per process: another exercise's suite replaces it.
+    """
+    with _ONE_AT_A_TIME:  # two pytest sessions must never run at once in one process
+        collected = collected_suite(course, ex, suite)  # first: it closes other suites, then times the reference
+        job = _Grading(course, ex, submission, suite, seed, session, limits)
+        collected.run(job)
+    return job.result
+
+
+def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
+    key = (str(course.root), ex.id, suite, grader_version(course, ex))
+    kept = _SUITES.get(key)
+    if kept is not None and kept[0] == os.getpid() and kept[1].alive():
+        return kept[1]
+    for other_key, (pid, other) in list(_SUITES.items()):
+        if pid == os.getpid():  # a suite inherited through fork belongs to the parent: leave it alone
+            other.close()
+        del _SUITES[other_key]
+    placeholder = Session("", ex.module_name)  # never started: each job brings its own
+    grader = GraderPlugin(**_plugin_args(course, ex, "", suite, 0, placeholder))
+    collected = CollectedSuite(suite_path(course, ex, suite), grader)
+    if not _SUITES:
+        atexit.register(close_suites)
+    _SUITES[key] = (os.getpid(), collected)
+    return collected
+
+
+def close_suites() -> None:
+    """End this process's pytest sessions (a live one holds up a Dask worker's exit)."""
+    for key, (pid, collected) in list(_SUITES.items()):
+        if pid == os.getpid():
+            collected.close()
+        del _SUITES[key]
 
 
 def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float) -> Result:

@@ -47,11 +47,46 @@ def render(result: Result, *, verbose: bool = False, show_points: bool = True) -
     return "\n".join(lines)
 
 
+def shown(text: str) -> str:
+    """Student-chosen text (names, messages) on its way to a terminal: every such string passes here,
+    one line, control characters escaped (a \r or an escape sequence cannot rewrite a row)."""
+    return one_line(text)
+
+
+def _first_line(text: str, width: int) -> str:
+    line = clean(text).split("\n")[0] if text else ""  # escaped first: \r or \x85 cannot split the line
+    return line[:width - 1] + "…" if len(line) > width else line
+
+
+TABLE_HEADER = f"{'score':>13}  {'lost':>6}  {'status':<8}  {'student':<20}  submission"
+
+
 def render_row(result: Result) -> str:
-    """One line per graded submission, for batch tables."""
-    c = result.counts()
-    bad = c["failed"] + c["error"] + c["timeout"]
-    first = clean(result.message).split("\n")[0]  # escaped first: a \r or \x85 cannot split or rewrite the row
-    note = f"  {first[:90]}" if result.message else ""
-    return (f"{result.score:6g}/{result.max_score:<4g} {result.status.value:<8} "
-            f"{bad:3d} lost  {one_line(result.submission)}{note}")
+    """One line per graded submission, for batch tables: points lost, timeouts flagged."""
+    lost = result.max_score - result.score
+    timeouts = result.counts()["timeout"]
+    status = result.status.value + (f" ({timeouts} timed out)" if timeouts and result.status.value != "timeout"
+                                    else "")
+    note = f"  {shown(_first_line(result.message, 90))}" if result.message else ""
+    return (f"{result.score:6g}/{result.max_score:<6g}  {lost:6g}  {status:<8}  "
+            f"{shown(result.student or '-'):<20}  {shown(result.submission)}{note}")
+
+
+def render_table(results: list[Result]) -> str:
+    """The batch table: a header, one row per submission, and a summary line."""
+    return "\n".join([TABLE_HEADER, *(render_row(r) for r in results), "", render_summary(results)])
+
+
+def render_summary(results: list[Result]) -> str:
+    """graded, errors, timeouts, mean and median score of the graded ones."""
+    import statistics
+    graded = [r for r in results if r.status.value != "error"]
+    errors = len(results) - len(graded)
+    timeouts = sum(1 for r in results if r.status.value == "timeout" or r.counts()["timeout"])
+    line = f"{len(graded)} graded, {errors} errors, {timeouts} with timeouts"
+    if graded:
+        scores = [r.score for r in graded]
+        top = max(r.max_score for r in graded)
+        line += (f"; score mean {statistics.fmean(scores):.4g}, median {statistics.median(scores):.4g}"
+                 f" (of {top:g})")
+    return line

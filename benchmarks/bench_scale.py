@@ -1,0 +1,273 @@
+"""Benchmark: grading a class, side by side in one run.
+
+Builds N submissions of one exercise (copies of the reference, the variants and
+the mutants, each with a comment of its own so every hash differs) and prints
+submissions per second for
+  - the naive way: one `python -m pytest grader/<exercise>` process per submission,
+    the student's module imported in-process (no sandbox), JOBS at a time;
+  - `nncourse grade --jobs JOBS` (grading processes that collect the suite once);
+  - `nncourse grade --scheduler local` (a local Dask cluster of JOBS workers);
+then the per-submission overhead inside a grading process and the latency of a
+student's `check` against `python -c "import numpy"`.
+Prints figures; asserts nothing.
+Usage: python benchmarks/bench_scale.py [-n 60] [--exercise exercise2] [--jobs 2] [--no-dask]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# The naive harness's pytest plugin: the grader's fixtures, with the student's module imported in-process.
+NAIVE_PLUGIN = '''
+import copy, importlib.util, os, warnings
+import numpy as np
+import pytest
+
+
+class _Warnings:
+    last_warnings = []
+
+
+class LocalCallable:
+    """A student function called in this process; the same helpers as the sandbox proxy's."""
+
+    def __init__(self, fn, label):
+        self.fn, self.label, self._session = fn, label, _Warnings()
+
+    def __call__(self, *args, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = self.fn(*args, **kwargs)
+        self._session.last_warnings = [str(w.message) for w in caught]
+        return out
+
+    def with_inputs(self, *args, **kwargs):
+        args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+        return self(*args, **kwargs), args, kwargs
+
+    def keep(self, *args, **kwargs):
+        return self(*args, **kwargs)
+
+
+class LocalModule:
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        value = getattr(self._module, name)
+        return LocalCallable(value, name) if callable(value) else value
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config):
+    for line in ("points(n): points", "target(name): target", "timeout(seconds): budget"):
+        config.addinivalue_line("markers", line)
+
+
+@pytest.fixture
+def student():
+    return LocalModule(_load(os.environ["NAIVE_MODULE"], "student_module"))
+
+
+@pytest.fixture
+def reference():
+    return _load(os.environ["NAIVE_REFERENCE"], "reference_module")
+
+
+@pytest.fixture
+def seed():
+    return 0
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def thresholds():
+    return dict(json.loads(os.environ.get("NAIVE_THRESHOLDS", "{}")))
+
+import json
+'''
+
+
+def build_class(course, ex, n: int, folder: Path) -> list[Path]:
+    """N submission folders: reference, variants and mutants in turn, each with a comment of its own."""
+    sources = [course.path(ex.solution).read_text()]
+    sources += [p.read_text() for p in sorted((REPO / "tests" / "variants" / ex.id).glob(f"*/{ex.module}"))]
+    sources += [p.read_text() for p in sorted(course.path(ex.grader).glob(f"mutants/*/{ex.module}"))]
+    paths = []
+    for i in range(n):
+        student = folder / f"student{i:04d}"
+        student.mkdir(parents=True)
+        (student / ex.module).write_text(sources[i % len(sources)] + f"\n# submission {i}\n")
+        paths.append(student)
+    return paths
+
+
+def naive(course, ex, paths: list[Path], jobs: int, scratch: Path) -> float:
+    """Seconds for one pytest process per submission, JOBS at a time."""
+    (scratch / "naive_plugin.py").write_text(NAIVE_PLUGIN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(scratch), str(REPO / "src")]),
+           "NAIVE_REFERENCE": str(course.path(ex.solution)), "NAIVE_THRESHOLDS": json.dumps(ex.thresholds),
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+    def one(path: Path) -> int:
+        return subprocess.run([sys.executable, "-m", "pytest", str(course.path(ex.grader)), "-q", "-p", "naive_plugin",
+                               "-p", "no:cacheprovider", "--import-mode=importlib", "-c", os.devnull,
+                               "--rootdir", str(course.path(ex.grader))],
+                              env={**env, "NAIVE_MODULE": str(path / ex.module)}, cwd=scratch,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        codes = list(pool.map(one, paths))
+    seconds = time.perf_counter() - start
+    if not all(code in (0, 1) for code in codes):
+        print(f"  (naive: {sum(c not in (0, 1) for c in codes)} pytest runs did not complete)")
+    return seconds
+
+
+def nncourse_grade(ex, paths: list[Path], extra: list[str]) -> tuple[float, list[dict]]:
+    """Seconds for one `nncourse grade` of the class, and its Results."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "nncourse", "grade", ex.id, *map(str, paths), "--json", *extra],
+                          cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_COURSE": str(REPO)})
+    seconds = time.perf_counter() - start
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if len(results) != len(paths):
+        print(f"  (nncourse grade {' '.join(extra)}: {len(results)} Results of {len(paths)}; "
+              f"{done.stderr.strip()[-300:]})")
+    return seconds, results
+
+
+# Run in a child: processor time of one grading process per submission, split into the trusted side
+# (pytest, checks, protocol) and the worker (its start and NumPy import, then the calls).
+PROFILE = """
+import json, resource, sys
+from nncourse.course import load_course
+from nncourse.grading.engine import grade_collected
+from nncourse.sandbox.proxy import Session
+from nncourse.submission import resolve_submission
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+course = load_course(sys.argv[1]); ex = course.exercise(sys.argv[2]); n = 10
+start = cpu(resource.RUSAGE_CHILDREN)
+for _ in range(n):
+    session = Session(str(course.path(ex.solution)), ex.module_name); session.ensure_loaded(); session.close()
+worker_start = (cpu(resource.RUSAGE_CHILDREN) - start) / n
+with resolve_submission(sys.argv[3], ex.module) as sub:
+    grade_collected(course, ex, sub)
+    trusted, worker = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+    for _ in range(n):
+        grade_collected(course, ex, sub)
+    trusted, worker = (cpu(resource.RUSAGE_SELF) - trusted) / n, (cpu(resource.RUSAGE_CHILDREN) - worker) / n
+print(json.dumps({"trusted": trusted, "worker": worker, "worker_start": worker_start}))
+"""
+
+
+def children_cpu() -> float:
+    """User + system seconds of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_profile(ex, submission: Path) -> str:
+    done = subprocess.run([sys.executable, "-c", PROFILE, str(REPO), ex.id, str(submission / ex.module)],
+                          capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_ISOLATION": "rlimits"})
+    try:
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return f"(not measured: {done.stderr.strip()[-200:]})"
+    total = got["trusted"] + got["worker"]
+    return (f"{total * 1000:.0f} ms = trusted side {got['trusted'] * 1000:.0f} ms (pytest, checks, protocol) "
+            f"+ worker {got['worker'] * 1000:.0f} ms, of which its start and NumPy import "
+            f"{got['worker_start'] * 1000:.0f} ms; at full use of the cores that allows "
+            f"{(os.cpu_count() or 1) / total:.1f} submissions/s")
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_COURSE": str(REPO)})
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=60, help="submissions (default 60)")
+    parser.add_argument("--exercise", default="exercise2")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the check latency (median)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO / "src"))
+    from nncourse.course import load_course
+    course = load_course(REPO, check_files=False)
+    ex = course.exercise(args.exercise)
+    print(f"{args.n} submissions of {ex.id}, {args.jobs} at a time, on {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    with tempfile.TemporaryDirectory(prefix="nncourse-bench-") as tmp:
+        scratch = Path(tmp)
+        paths = build_class(course, ex, args.n, scratch / "class")
+        before = children_cpu()
+        rows = [("naive (pytest per submission, no sandbox)", naive(course, ex, paths, args.jobs, scratch), None)]
+        naive_cpu = (children_cpu() - before) / args.n
+        seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
+        rows.append((f"nncourse grade --jobs {args.jobs}", seconds, results))
+        if not args.no_dask:
+            seconds, dask_results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs), "--scheduler", "local"])
+            rows.append((f"nncourse grade --scheduler local ({args.jobs} workers)", seconds, dask_results))
+        profile = cpu_profile(ex, paths[0])
+    base = args.n / rows[0][1]
+    print(f"\n{'way':<50} {'seconds':>8} {'subs/s':>8} {'x naive':>8}")
+    for name, seconds, _ in rows:
+        print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f}")
+
+    graded = [r for r in rows[1][2] if r["tests"]]
+    if graded:
+        per = statistics.mean(r["duration"] for r in graded)
+        tests = statistics.mean(sum(t["duration"] for t in r["tests"]) for r in graded)
+        first = statistics.mean(max(t["duration"] for t in r["tests"][:1]) for r in graded)
+        fixed = rows[1][1] - per * len(graded) / args.jobs
+        print(f"\nper submission in a grading process: {per * 1000:.0f} ms, of which tests {tests * 1000:.0f} ms "
+              f"(the first test, which starts the worker and imports the module: {first * 1000:.0f} ms), "
+              f"pytest and worker overhead {(per - tests) * 1000:.0f} ms")
+        print(f"fixed cost of the run (processes, collection, start-up): {fixed:.1f} s")
+
+    print(f"processor time per submission (collected suite, rlimits isolation so that the worker's time is "
+          f"counted): {profile}")
+    print(f"processor time per submission of the naive way: {naive_cpu * 1000:.0f} ms")
+
+    numpy_time = wall([sys.executable, "-c", "import numpy"], args.repeat)
+    solution = course.path(ex.solution)
+    check = wall([sys.executable, "-m", "nncourse", "check", ex.id, "--dir", str(solution.parent)], args.repeat)
+    print(f"\ncheck {ex.id}: {check:.3f} s; python -c 'import numpy': {numpy_time:.3f} s; "
+          f"ratio {check / numpy_time:.1f}x (target <= 5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Collect a suite once, run its items for many submissions: pytest's fixed costs paid once per process.
+
+Why: configuring pytest, importing and collecting a suite's files and tearing the
+session down cost about half a second, more than grading exercise2 itself. Here one
+pytest session collects the suite, and its run loop (pytest_runtestloop) takes
+submissions one after another and runs every item's protocol for each. The last
+item of a submission is run with nextitem=None, so every fixture (whatever its
+scope) is torn down before the next submission: nothing of one reaches the next.
+Grader files stay plain pytest files; what does not depend on the submission is
+kept across submissions only through nncourse.grading.memo.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pytest
+
+# pytest's plugins a grading session does without: each adds work to every test (logging's handlers,
+# the terminal's report lines) or to start-up; none decides an outcome.
+UNUSED_PLUGINS = [arg for name in ("cacheprovider", "terminal", "logging", "faulthandler", "stepwise", "junitxml",
+                                   "pastebin", "doctest", "setuponly", "setupplan", "legacypath",
+                                   "unraisableexception", "threadexception")  # these two: 5 gc.collect() at exit
+                  for arg in ("-p", f"no:{name}")]
+
+Job = Callable[["RunLoop"], None]  # grades one submission: binds the plugin, calls loop.run_items()
+
+
+class RunLoop:
+    """The pytest plugin that replaces pytest's run loop: every job runs every collected item once."""
+
+    def __init__(self, grader, jobs: Iterable[Job]):
+        self.grader = grader  # the GraderPlugin pytest collected with; each job re-points it
+        self.jobs = jobs
+        self.collection_errors: list[str] = []
+        self._session = None
+        self._items: list = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        self._session = session
+        self.collection_errors = list(self.grader.collection_errors)
+        # as pytest's own loop: after a collection error nothing runs (the Result says why)
+        self._items = [] if session.testsfailed else list(session.items)
+        for job in self.jobs:
+            job(self)
+            _forget_reports(session.config)
+        return True
+
+    def run_items(self) -> None:
+        """Every item's runtest protocol once, the whole setup stack torn down after the last."""
+        items = self._items
+        hook = self._session.config.hook if self._session else None
+        for i, item in enumerate(items):
+            hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+
+
+def _forget_reports(config) -> None:
+    """The terminal reporter keeps every report; a long-lived session must not (memory)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.stats.clear()
+
+
+def run_suite(path: Path, grader, jobs: Iterable[Job], extra_plugins: tuple = ()) -> int:
+    """pytest.main on one suite with our plugins, without pytest's terminal reporter (it prints nothing).
+
+    Suites of different exercises share file names (test_softmax.py, test_public.py):
+    their modules are dropped from sys.modules after collection, so a process that
+    grades several exercises never reuses another suite's module (items keep theirs).
+    """
+    root = path if path.is_dir() else path.parent
+    args = [str(path), *UNUSED_PLUGINS, "--import-mode=importlib",
+            "--rootdir", str(root), "-c", os.devnull, "-W", "ignore::DeprecationWarning"]
+    loop = RunLoop(grader, _after_collection(root, jobs))
+    try:
+        with _no_plugin_autoload():
+            return int(pytest.main(args, plugins=[grader, loop, *extra_plugins]))
+    finally:
+        _forget_modules_under(root)
+
+
+def _after_collection(root: Path, jobs: Iterable[Job]):
+    """The jobs, once collection is over and the suite's modules are forgotten."""
+    _forget_modules_under(root)
+    yield from jobs
+
+
+def _forget_modules_under(root: Path) -> None:
+    prefix = str(root.resolve()) + os.sep
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.abspath(file).startswith(prefix):
+            del sys.modules[name]
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Installed pytest plugins (hypothesis, benchmark...) are not ours: skip them (~0.5 s)."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
+
+
+class SuiteStopped(RuntimeError):
+    """The long-lived pytest session ended (an internal pytest error): the job was not run."""
+
+
+class CollectedSuite:
+    """A suite collected once by a pytest session living in its own thread; run(job) grades one submission.
+
+    Why a thread: pytest.main does not return between submissions, so the session
+    waits in its run loop for the next job while the caller (a pool task, a Dask
+    task) returns one Result per call. Jobs run one at a time.
+    """
+
+    def __init__(self, path: Path, grader):
+        self.path = path
+        self._jobs: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._ended = ""  # why the session ended, when it did
+        self._thread = threading.Thread(target=self._serve, args=(grader,),
+                                        name=f"nncourse-suite-{path.name}", daemon=True)
+        self._thread.start()
+
+    def run(self, job: Job) -> None:
+        """Run one job in the session's thread and wait for it; its exception is raised here."""
+        done, failure = threading.Event(), []
+
+        def wrapped(loop: RunLoop) -> None:
+            try:
+                job(loop)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+                failure.append(exc)
+            finally:
+                done.set()
+
+        with self._lock:
+            if not self._thread.is_alive():
+                raise SuiteStopped(f"the pytest session of {self.path} has stopped ({self._ended})")
+            self._jobs.put(wrapped)
+            while not done.wait(0.2):
+                if not self._thread.is_alive():
+                    raise SuiteStopped(f"the pytest session of {self.path} stopped while grading ({self._ended})")
+        if failure:
+            raise failure[0]
+
+    def _serve(self, grader) -> None:
+        try:
+            code = run_suite(self.path, grader, iter(self._jobs.get, None))
+            self._ended = f"pytest exit status {code}"
+        except BaseException as exc:  # noqa: BLE001 - reported by run()
+            self._ended = f"{type(exc).__name__}: {exc}"
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=30)
