@@ -18,6 +18,9 @@ from nncourse.errors import GradebookError
 from nncourse.result import Result
 
 
+INDEX_FILES = ("index.json",)
+
+
 @dataclass
 class Found:
     result: Result
@@ -25,10 +28,13 @@ class Found:
 
 
 def read_results(path: str | Path) -> list[Found]:
-    """Every Result in a folder of *.json / *.jsonl files, or in one such file."""
+    """Every Result in a folder (and its subfolders) of *.json / *.jsonl files, or in one such file."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl") and p.is_file())
+        # `grade --out DIR` keeps DIR/EXERCISE/STUDENT/SHA.json (every version; the gradebook picks the
+        # latest by submission time); its index files are not Results
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl") and p.is_file()
+                       and p.name not in INDEX_FILES)
     elif path.is_file():
         files = [path]
     else:
