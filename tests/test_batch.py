@@ -307,3 +307,23 @@ def test_a_grader_that_cannot_be_collected_is_a_grader_fault_for_every_submissio
         assert result.status == "error" and "grader itself failed" in result.message
         assert result.score == 0 and [t.name for t in result.tests] == ["collection"]
         assert "test_broken.py" in result.tests[0].instructor_detail
+
+
+def test_the_batch_table_shows_points_lost_flags_timeouts_and_sums_up():
+    from nncourse.reports.terminal import render_table
+    from nncourse.result import TestResult
+
+    def result(student, score, status="graded", timeouts=0):
+        tests = [TestResult(name=f"t{i}", target="f", points=0, max_points=1, status="timeout")
+                 for i in range(timeouts)]
+        return Result(exercise=EX, student=student, submission_sha256="ab" * 32, submission=f"{student}.zip",
+                      score=score, max_score=10, status=status, grader_version="v", tests=tests,
+                      message="grading stopped" if status == "timeout" else "")
+    table = render_table([result("alice", 10), result("bob", 7.5, timeouts=2), result("carol", 0, "timeout", 3),
+                          Result(exercise=EX, submission_sha256="", submission="gone", score=0, max_score=0,
+                                 status="error", grader_version="v", message="gone: no such file or folder.")])
+    lines = table.splitlines()
+    assert lines[0].split() == ["score", "lost", "status", "student", "submission"]
+    assert lines[2].split()[:3] == ["7.5/10", "2.5", "graded"] and "(2 timed out)" in lines[2]
+    assert lines[3].split()[:3] == ["0/10", "10", "timeout"]
+    assert lines[-1] == "3 graded, 1 errors, 2 with timeouts; score mean 5.833, median 7.5 (of 10)"
