@@ -14,6 +14,7 @@ import os
 import struct
 import termios
 import time
+from pathlib import Path
 
 from nncourse.errors import ModuleLoadError, StudentError, UnusableObject, WorkerDied, WorkerTimeout
 from nncourse.reports.sanitize import clean, one_line, student_text
@@ -188,9 +189,10 @@ def _bytes_waiting(fd: int) -> int:
 
 
 def _host_roots() -> tuple[str, ...]:
-    """The folder grading runs in (usually the course): student-facing text must not name it."""
-    cwd = os.getcwd()
-    return (cwd,) if cwd != "/" else ()
+    """Folders of the grading machine that student-facing text must not name: where grading runs,
+    the course named by $NNCOURSE_COURSE, and the tree nncourse itself is installed in."""
+    roots = {os.getcwd(), os.environ.get("NNCOURSE_COURSE", ""), str(Path(__file__).resolve().parents[3])}
+    return tuple(r for r in roots if r not in ("", "/"))
 
 
 def _load_message(exc: StudentError) -> str:
