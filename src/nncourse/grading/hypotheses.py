@@ -283,6 +283,9 @@ def constant_output(case: Case) -> Diagnosis | None:
         return None
     if len(np.unique(got)) != 1:
         return None
+    batch = [v for v in case.arrays().values() if v.ndim >= 2 and v.shape[0] == got.shape[0] and np.ptp(v) > 0]
+    if got.ndim == 0 or not batch:  # "does not depend on the input" needs several inputs (rows of a batch)
+        return None
     return Diagnosis("constant_output", f"{_subject(case)} is {_num(float(got.flat[0]))} for every input while the "
                      "right values vary: the result does not depend on the input (an argmax over a single column is "
                      "always 0; a layer that outputs 0 everywhere makes the next one constant)", weak=True)

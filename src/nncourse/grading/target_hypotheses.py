@@ -295,8 +295,8 @@ def bias_not_zero(case: Case) -> Diagnosis | None:
 def rows_do_not_sum_to_one(case: Case) -> Diagnosis | None:
     if "row sums" not in case.what or not np.allclose(case.want, 1.0) or not np.isfinite(case.got).all():
         return None
-    return Diagnosis("softmax_axis", "your rows do not sum to 1, so the normalisation runs along another axis "
-                     "(the samples): take the max and the sum along axis 1 (the classes) with keepdims=True")
+    return Diagnosis("softmax_axis", "your rows do not sum to 1, so the normalisation does not run along the rows: "
+                     "divide by the sum along axis 1 (the classes) with keepdims=True, one row per sample")
 
 
 @hypothesis("binary_cross_entropy")

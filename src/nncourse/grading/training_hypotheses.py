@@ -237,7 +237,10 @@ def update_abs_error(case: Case) -> Diagnosis | None:
 
 @hypothesis("Perceptron.predict")
 def predict_at_zero(case: Case) -> Diagnosis | None:
-    if "net input is exactly 0" not in case.what:
+    got, want = case.got, case.want
+    if "net input is exactly 0" not in case.what or got.shape != want.shape:
+        return None
+    if not np.all((got == want) | ((got == 1) & (want == 0))):  # only 0 -> 1 flips, as >= 0 makes them
         return None
     return Diagnosis("at_zero", "a net input of exactly 0 must give class 0: use step(net_input(X)), that is > 0, "
                      "not >= 0")
