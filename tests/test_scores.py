@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from nncourse.grading.batch import grade_task
-from nncourse.grading.checks import CheckFailed, assert_changed, assert_close, assert_differs, diagnose, mismatch
+from nncourse.grading.checks import CheckFailed, assert_changed, assert_close, assert_differs
+from nncourse.grading.compare import diagnose, mismatch
 from nncourse.nomath import FLAVORS, api_targets, half_kept, no_math_source, same_target
 from nncourse.result import Result
 
@@ -56,7 +57,8 @@ def test_must_differ_and_changed_never_pass_on_nan():
 
 def test_no_relative_error_where_expected_is_zero():
     with pytest.raises(CheckFailed) as info:
-        assert_close(np.array([0.5, 2.0]), np.array([0.0, 2.0]), what="relu_grad(z)", inputs={"z": np.array([0.0, 3.0])})
+        assert_close(np.array([0.5, 2.0]), np.array([0.0, 2.0]), what="relu_grad(z)",
+                     inputs={"z": np.array([0.0, 3.0])})
     text = str(info.value)
     assert "max abs error 0.5" in text and "rel error" not in text and "e+" not in text
 
@@ -136,3 +138,33 @@ def test_no_math_scores_zero_on_exercise2(course, flavor):
         result = Result.from_json(grade_task(str(REPO), ex.id, str(path)))
     assert result.status.value == "graded" and result.max_score == ex.points
     assert result.score == 0, [t.name for t in result.tests if t.points]
+
+
+# --- validate's own arithmetic ---------------------------------------------------------------
+
+def _result(tests):
+    from nncourse.result import ResultStatus, TestResult, TestStatus
+    rows = [TestResult(name=f"test_{i}", target=target, points=got, max_points=full,
+                       status=TestStatus.passed if got == full else TestStatus.failed)
+            for i, (target, got, full) in enumerate(tests)]
+    return Result(exercise="exercise1", submission_sha256="0" * 64, score=sum(t.points for t in rows),
+                  max_score=sum(t.max_points for t in rows), status=ResultStatus.graded, tests=rows,
+                  grader_version="test")
+
+
+def test_on_target_share_counts_lost_points_by_target():
+    from nncourse.validate import Mutant, on_target_share
+    mutant = Mutant("m", Path("m.py"), "a bug", ("Perceptron.__init__",))
+    result = _result([("Perceptron", 0, 3), ("Perceptron.fit", 0, 1), ("step", 2, 2)])
+    assert on_target_share(mutant, result) == pytest.approx(0.75)
+    assert on_target_share(mutant, _result([("step", 2, 2)])) is None
+
+
+def test_half_control_fails_when_a_replaced_name_earns_points(course):
+    from nncourse.validate import check_half_control
+    ex = course.exercise("exercise1")
+    reference = _result([("step", 5, 5), ("Perceptron.net_input", 4, 4), ("Perceptron", 7, 7)])
+    exact = _result([("step", 5, 5), ("Perceptron.net_input", 4, 4), ("Perceptron", 0, 7)])
+    free = _result([("step", 5, 5), ("Perceptron.net_input", 4, 4), ("Perceptron", 7, 7)])
+    assert check_half_control(course, ex, {"reference": reference, "half-control": exact})[0].ok
+    assert not check_half_control(course, ex, {"reference": reference, "half-control": free})[0].ok

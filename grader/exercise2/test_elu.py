@@ -61,7 +61,8 @@ def test_elu_zero_at_zero(student):
 @pytest.mark.target("elu")
 @pytest.mark.points(2)
 def test_elu_no_warning_for_large_z(student, reference):
-    call_without_warnings(student.elu, LARGE, want=reference.elu(LARGE), what="elu(z)", inputs={"z": LARGE}, hint=WHERE_HINT)
+    call_without_warnings(student.elu, LARGE, want=reference.elu(LARGE),
+                          what="elu(z)", inputs={"z": LARGE}, hint=WHERE_HINT)
 
 
 @pytest.mark.target("elu")
@@ -134,7 +135,8 @@ def test_elu_grad_uses_alpha(student, reference, rng):
 @pytest.mark.target("elu_grad")
 @pytest.mark.points(2)
 def test_elu_grad_no_warning_for_large_z(student, reference):
-    call_without_warnings(student.elu_grad, LARGE, want=reference.elu_grad(LARGE), what="elu_grad(z)", inputs={"z": LARGE}, hint=WHERE_HINT)
+    call_without_warnings(student.elu_grad, LARGE, want=reference.elu_grad(LARGE),
+                          what="elu_grad(z)", inputs={"z": LARGE}, hint=WHERE_HINT)
 
 
 @pytest.mark.target("elu_grad")

@@ -101,7 +101,8 @@ def test_sigmoid_grad_values_match_math(student, reference, rng):
 @pytest.mark.target("sigmoid_grad")
 @pytest.mark.points(2)
 def test_sigmoid_grad_no_warning_for_large_z(student, reference):
-    call_without_warnings(student.sigmoid_grad, LARGE, want=reference.sigmoid_grad(LARGE), what="sigmoid_grad(z)", inputs={"z": LARGE},
+    call_without_warnings(student.sigmoid_grad, LARGE, want=reference.sigmoid_grad(LARGE),
+                          what="sigmoid_grad(z)", inputs={"z": LARGE},
                            hint="build it on a stable sigmoid; exp(-z) / (1 + exp(-z))**2 overflows for z = -1e4")
 
 

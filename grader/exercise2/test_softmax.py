@@ -93,7 +93,8 @@ def test_softmax_invariant_to_constant_shift(student, reference, rng):
 @pytest.mark.target("softmax")
 @pytest.mark.points(2)
 def test_softmax_no_warning_for_huge_logits(student, reference):
-    out = call_without_warnings(student.softmax, HUGE, want=reference.softmax(HUGE), what="softmax(z)", inputs={"z": HUGE}, hint=SHIFT_HINT)
+    out = call_without_warnings(student.softmax, HUGE, want=reference.softmax(HUGE),
+                                what="softmax(z)", inputs={"z": HUGE}, hint=SHIFT_HINT)
     assert_dtype_kind(out, "f", what="softmax(z)", inputs={"z": HUGE})
 
 

@@ -36,7 +36,8 @@ def test_swish_values_match_math(student, rng):
 @pytest.mark.target("swish")
 @pytest.mark.points(2)
 def test_swish_no_warning_for_large_z(student, reference):
-    call_without_warnings(student.swish, LARGE, want=reference.swish(LARGE), what="swish(z)", inputs={"z": LARGE}, hint=STABLE_HINT)
+    call_without_warnings(student.swish, LARGE, want=reference.swish(LARGE),
+                          what="swish(z)", inputs={"z": LARGE}, hint=STABLE_HINT)
 
 
 @pytest.mark.target("swish")
@@ -99,7 +100,8 @@ def test_swish_grad_values_match_math(student, reference, rng):
 @pytest.mark.target("swish_grad")
 @pytest.mark.points(2)
 def test_swish_grad_no_warning_for_large_z(student, reference):
-    call_without_warnings(student.swish_grad, LARGE, want=reference.swish_grad(LARGE), what="swish_grad(z)", inputs={"z": LARGE}, hint=STABLE_HINT)
+    call_without_warnings(student.swish_grad, LARGE, want=reference.swish_grad(LARGE),
+                          what="swish_grad(z)", inputs={"z": LARGE}, hint=STABLE_HINT)
 
 
 @pytest.mark.target("swish_grad")

@@ -99,7 +99,8 @@ def test_tanh_grad_values_match_math(student, reference, rng):
 @pytest.mark.target("tanh_grad")
 @pytest.mark.points(2)
 def test_tanh_grad_no_warning_for_large_z(student, reference):
-    call_without_warnings(student.tanh_grad, LARGE, want=reference.tanh_grad(LARGE), what="tanh_grad(z)", inputs={"z": LARGE},
+    call_without_warnings(student.tanh_grad, LARGE, want=reference.tanh_grad(LARGE),
+                          what="tanh_grad(z)", inputs={"z": LARGE},
                            hint="build it on np.tanh; cosh(z) and exp(z) overflow for z = 1e4")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import multiprocessing
 import re
+import statistics
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ def check_no_math(course, ex, results) -> list[Record]:
             detail += " from " + ", ".join(f"{t.name} ({t.points:g})" for t in free[:4])
         if pending:
             detail += f" ({pending:g} on pending targets)"
-        out.append(Record(ex.id, f"no-math ({flavor}) scores zero", ok, detail + (f" {r.message}" if r.message else "")))
+        detail += f" {r.message}" if r.message else ""
+        out.append(Record(ex.id, f"no-math ({flavor}) scores zero", ok, detail))
     return out
 
 
@@ -191,7 +193,7 @@ def check_on_target(course, ex, results) -> list[Record]:
         return []
     values = sorted(shares.values())
     least = min(shares, key=shares.get)
-    median = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    median = statistics.median(values)
     need = course.validation.mutant_on_target_share
     return [Record(ex.id, "mutants lose points on their targets", values[0] >= need,
                    f"on-target share min {values[0]:.0%} ({least}), median {median:.0%}"

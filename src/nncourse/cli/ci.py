@@ -18,8 +18,11 @@ def validate(ctx, exercise, jobs, seeds, allow_weak_isolation):
     """Prove the course: references full marks, stubs zero, mutants caught.
 
     Also: the public checks pass on the reference and fail on the stub, every
-    API name has a hidden test, the points match course.yaml, and the reference
-    keeps full marks across seeds. Exit status 1 on any breach.
+    API name has a hidden test, the points match course.yaml, the reference
+    keeps full marks across seeds, no-math modules (zeros, ones, identity,
+    random, NaN) score 0, a control right on half the API earns exactly that
+    half, and each mutant's lost points fall on its targets (course.yaml
+    validate:). Exit status 1 on any breach.
     """
     import os
 
