@@ -113,7 +113,8 @@ def build_class(course, ex, n: int, folder: Path) -> list[Path]:
     """N submission folders: reference, variants and mutants in turn, each with a comment of its own."""
     sources = [course.path(ex.solution).read_text()]
     sources += [p.read_text() for p in sorted((REPO / "tests" / "variants" / ex.id).glob(f"*/{ex.module}"))]
-    sources += [p.read_text() for p in sorted(course.path(ex.grader).glob(f"mutants/*/{ex.module}"))]
+    from nncourse.mutants import apply_hunks, load_mutant, mutant_files
+    sources += [apply_hunks(load_mutant(p), sources[0]) for p in mutant_files(course.path(ex.grader))]
     paths = []
     for i in range(n):
         student = folder / f"student{i:04d}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nncourse.mutants import apply_hunks, load_mutant, mutant_files
+from nncourse.mutants import apply_hunks, load_mutant, mutant_files, write_mutant
 from nncourse.course import load_course
 from nncourse.grading.batch import grade_many
 from nncourse.grading.engine import grade
@@ -104,7 +104,8 @@ def test_collected_suite_grades_exactly_as_a_fresh_pytest_session(course, tmp_pa
     def sample(exercise, n_mutants):
         ex = course.exercise(exercise)
         paths = [course.path(ex.solution), *sorted((REPO / "tests" / "variants" / exercise).glob(f"*/{ex.module}"))[:2],
-                 *sorted(course.path(ex.grader).glob(f"mutants/*/{ex.module}"))[:n_mutants]]
+                 *[write_mutant(load_mutant(m), course.path(ex.solution), tmp_path / exercise / m.stem)
+                   for m in mutant_files(course.path(ex.grader))[:n_mutants]]]
         return ex, [str(p) for p in paths]
     for exercise, n_mutants in (("exercise2", 4), ("exercise5", 2)):
         ex, paths = sample(exercise, n_mutants)
@@ -120,7 +121,7 @@ def test_collected_suite_grades_exactly_as_a_fresh_pytest_session(course, tmp_pa
 
 def test_two_students_with_identical_files_get_two_results_and_a_resubmission_supersedes(cli, tmp_path):
     reference = (REPO / "solutions" / EX / MODULE).read_text()
-    mutant = sorted((REPO / "grader" / EX / "mutants").glob(f"*/{MODULE}"))[0].read_text()
+    mutant = apply_hunks(load_mutant(mutant_files(REPO / "grader" / EX)[0]), reference)
     alice = write_module(tmp_path / "round1" / "alice", MODULE, mutant)
     bob = write_module(tmp_path / "round1" / "bob", MODULE, mutant)
     os.utime(alice, (1_000_000, 1_000_000))
@@ -165,8 +166,8 @@ def test_a_mapping_file_names_the_students_and_their_times(cli, tmp_path):
 def class_of_8(tmp_path_factory):
     """Eight students: the reference and mutants, each with a comment of its own (distinct hashes)."""
     root = tmp_path_factory.mktemp("class8")
-    sources = [(REPO / "solutions" / EX / MODULE).read_text()] + \
-        [p.read_text() for p in sorted((REPO / "grader" / EX / "mutants").glob(f"*/{MODULE}"))]
+    reference = (REPO / "solutions" / EX / MODULE).read_text()
+    sources = [reference] + [apply_hunks(load_mutant(p), reference) for p in mutant_files(REPO / "grader" / EX)]
     return [write_module(root / f"s{i}", MODULE, sources[i % len(sources)] + f"# s{i}\n").parent
             for i in range(8)]
 

@@ -83,15 +83,18 @@ def test_missing_package_at_runtime_names_the_rule(cli, tmp_path):
 @pytest.fixture
 def portable(monkeypatch):
     """NNCOURSE_PORTABLE=1, and every Linux-only layer booby-trapped: the portable path must not touch them."""
-    from nncourse.sandbox import isolation, limits, process
+    from nncourse.sandbox import confine, isolation, landlock, limits, seccomp
 
     def trap(*_a, **_k):
         raise AssertionError("the portable worker used a Linux-only sandbox layer")
     monkeypatch.setenv("NNCOURSE_PORTABLE", "1")
     monkeypatch.setattr(isolation, "detect", trap)
     monkeypatch.setattr(limits, "apply_limits", trap)
-    monkeypatch.setattr(process, "apply_limits", trap)
-    monkeypatch.setattr(process, "_fallback_preexec", trap)
+    monkeypatch.setattr(confine, "apply_limits", trap)
+    monkeypatch.setattr(confine, "preexec_steps", trap)
+    monkeypatch.setattr(confine, "plan_worker", trap)
+    monkeypatch.setattr(landlock, "restrict", trap)
+    monkeypatch.setattr(seccomp, "install", trap)
 
 
 def fast_course(tmp_path: Path) -> Path:

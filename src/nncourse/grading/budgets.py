@@ -26,6 +26,8 @@ def budget(reference_seconds: float | None, ceiling: float) -> float:
 
 def for_suite(course, ex, suite: Path, test_timeout: float) -> dict[str, float] | None:
     """The reference's times on this suite, or None where the reference is not installed (a student's machine)."""
+    if ex.solution is None:  # a student release has no reference
+        return None
     solution = course.path(ex.solution)
     if not solution.is_file():
         return None

@@ -27,12 +27,13 @@ class Entry:
 
 def student_of(path: str | Path, module: str) -> str:
     """The student a submission path names: its zip or folder, or the folder holding the module file."""
+    from nncourse.reports.sanitize import display_name  # a name that is not UTF-8 must still serialise
     path = Path(path)
-    if path.suffix.lower() == ".zip":
-        return path.stem
+    if path.suffix.lower() in (".zip", ".ipynb"):
+        return display_name(path.stem)
     if path.suffix == ".py":
-        return path.parent.name if path.name == module else path.stem
-    return path.name
+        return display_name(path.parent.name if path.name == module else path.stem)
+    return display_name(path.name)
 
 
 def modified_at(path: str | Path) -> datetime | None:
