@@ -86,6 +86,9 @@ def resolve_submission(path: str | Path, module: str) -> Submission:
     if not path.exists():
         raise SubmissionError(f"{path}: no such file or folder.")
     tmpdir = None
+    if path.suffix == ".ipynb" and path.is_file():  # a notebook: its code cells become the module
+        from nncourse.notebook import notebook_submission
+        return notebook_submission(path, module)
     if path.is_dir():
         module_path = _from_dir(path, module)
     elif zipfile.is_zipfile(path):

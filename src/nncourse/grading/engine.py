@@ -102,7 +102,9 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
         run_suite(suite_path(course, ex, suite), plugin, extra_plugins)
     finally:
         plugin.session.close()
-    return _assemble(course, ex, submission, plugin, suite, time.monotonic() - started)
+    result = _assemble(course, ex, submission, plugin, suite, time.monotonic() - started)
+    from nncourse.notebook import relabel_result  # a module built from a notebook: lines told as cells
+    return relabel_result(result, submission.module_path, ex.module)
 
 
 def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float) -> Result:
