@@ -99,6 +99,11 @@ def target_points(course: Course, ex: Exercise, nb) -> dict[str, float]:
     return {target: round(sum(t.max_points for t in tests), 6) for target, tests in result.by_target().items()}
 
 
+def course_id_for(course: Course) -> str:
+    """nbgrader's course id (its gradebook is keyed by it): the course title as a slug."""
+    return re.sub(r"[^a-z0-9]+", "-", course.title.lower()).strip("-")[:40] or "nncourse"
+
+
 def config_text(course: Course, course_id: str) -> str:
     budget = int(max(course.limits_for(ex).submission_timeout for ex in course.exercises)) + 120
     return f'''{MARK}: nbgrader's settings for this course.
@@ -115,6 +120,11 @@ c.CourseDirectory.course_id = {course_id!r}
 # A student's endless loop is stopped by nncourse's per-test timeout long before this.
 c.Execute.timeout = {budget}
 c.Execute.interrupt_on_timeout = True
+# Autograde runs no student code in its kernel: only the test cells run there, and they grade
+# the notebook's code in nncourse's sandbox (see nncourse/nbgrader_preprocessors.py).
+from nncourse.nbgrader_preprocessors import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
 '''
 
 
@@ -142,8 +152,7 @@ def build_nbgrader_release(course: Course, dest: str | Path, exercises: list[str
         folder.mkdir(parents=True)
         nbformat.write(nb, str(folder / f"{ex.id}.ipynb"))
         written.append(Path("source", ex.id, f"{ex.id}.ipynb"))
-    course_id = re.sub(r"[^a-z0-9]+", "-", course.title.lower()).strip("-")[:40] or "nncourse"
-    (dest / CONFIG).write_text(config_text(course, course_id), encoding="utf-8")
+    (dest / CONFIG).write_text(config_text(course, course_id_for(course)), encoding="utf-8")
     written.append(Path(CONFIG))
     return sorted(written)
 
