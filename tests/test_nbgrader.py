@@ -94,6 +94,29 @@ def test_resolve_submission_builds_the_module_from_a_notebook(tmp_path):
         resolve_submission(tmp_path / "junk.ipynb", "activations.py")
 
 
+@pytest.mark.slow
+def test_check_and_submit_take_a_notebook(cli, tmp_path, monkeypatch, course):
+    from nncourse import exchange
+    ex = course.exercise("exercise5")
+    reference = course.path(ex.solution).read_text()
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    broken = reference.replace("def l1_grad(", "def l1_grad((", 1)
+    nbformat.write(_notebook("#md # my work", "%load_ext autoreload", broken), str(ws / "exercise5.ipynb"))
+    res = cli("check", "exercise5", "--dir", ws)
+    assert res.exit_code == 1 and re.search(r"cell 3, line \d+", res.output), res.output
+    nbformat.write(_notebook("#md # my work", "%load_ext autoreload", reference), str(ws / "exercise5.ipynb"))
+    res = cli("check", "exercise5", "--dir", ws)
+    assert res.exit_code == 0, res.output
+    root = exchange.init_exchange(tmp_path / "exchange")
+    monkeypatch.setenv("NNCOURSE_EXCHANGE", str(root))
+    res = cli("submit", "exercise5", "--dir", ws, "--student", "alice")
+    assert res.exit_code == 0, res.output
+    entries, _ = exchange.collect(root, ex)
+    handed = entries[0].module.read_text()
+    assert entries[0].module.name == ex.module and "def l1_grad(" in handed and "%load_ext" not in handed
+
+
 # ---------- source cells (fast) ----------
 
 @pytest.mark.parametrize("exercise", ["exercise1", "exercise2", "exercise3", "exercise4", "exercise5", "exercise6"])
