@@ -104,6 +104,12 @@ def course_id_for(course: Course) -> str:
     return re.sub(r"[^a-z0-9]+", "-", course.title.lower()).strip("-")[:40] or "nncourse"
 
 
+def _chain() -> list[str]:
+    """nbgrader's autograde chain (of the installed nbgrader) with nncourse's two preprocessors, as dotted names."""
+    from nncourse.nbgrader_preprocessors import autograde_preprocessors
+    return [f"{cls.__module__}.{cls.__qualname__}" for cls in autograde_preprocessors()]
+
+
 def config_text(course: Course, course_id: str) -> str:
     budget = int(max(course.limits_for(ex).submission_timeout for ex in course.exercises)) + 120
     return f'''{MARK}: nbgrader's settings for this course.
@@ -121,10 +127,9 @@ c.CourseDirectory.course_id = {course_id!r}
 c.Execute.timeout = {budget}
 c.Execute.interrupt_on_timeout = True
 # Autograde runs no student code in its kernel: only the test cells run there, and they grade
-# the notebook's code in nncourse's sandbox (see nncourse/nbgrader_preprocessors.py).
-from nncourse.nbgrader_preprocessors import autograde_preprocessors  # noqa: E402
-
-c.Autograde.autograde_preprocessors = autograde_preprocessors()
+# the notebook's code in nncourse's sandbox (see nncourse/nbgrader_preprocessors.py). Named, not
+# imported here: without nncourse on the grading side autograde stops instead of running them.
+c.Autograde.autograde_preprocessors = {_chain()!r}
 '''
 
 
