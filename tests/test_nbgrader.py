@@ -57,7 +57,8 @@ def _clear(source: str) -> str:
 # ---------- notebook -> module (fast) ----------
 
 def test_module_keeps_code_cells_drops_magics_markdown_and_grader_cells():
-    nb = _notebook("#md # title", "%matplotlib inline\nimport numpy as np\n!pip install x", "def f(z):\n    return z",
+    nb = _notebook("#md # title", "%matplotlib inline\nimport numpy as np\n!pip install x",
+                   "def f(z):\n    return (z\n            != 0) + (z\n            % 2)",
                    "from nncourse.nbgrader_bridge import target_score\ntarget_score('e', 'f')")
     nb.cells[3].metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1}
     text = module_text(nb)
@@ -66,8 +67,11 @@ def test_module_keeps_code_cells_drops_magics_markdown_and_grader_cells():
     ast.parse(text)  # still Python
     cmap = cell_map(text)
     assert cmap.cells == (2, 3)
-    line = text.splitlines().index("    return z") + 1
-    assert cmap.locate(line) == (3, 2)
+    line = text.splitlines().index("            != 0) + (z") + 1
+    assert cmap.locate(line) == (3, 3)
+    namespace: dict = {}
+    exec(text, namespace)
+    assert namespace["f"](3) == 2
 
 
 def test_messages_name_the_cell_and_plain_modules_are_left_alone():

@@ -22,7 +22,8 @@ from nncourse.errors import SubmissionError
 HEADER = "# nncourse: module built from the code cells of a notebook\n"
 CELL_MARK = re.compile(r"^# nncourse: cell (\d+)$")
 MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024
-_IPYTHON_ONLY = re.compile(r"^\s*(%|!)")
+# `%magic`, `%%cell_magic`, `!shell`; not `% 2` or `!= b` continuing an expression from the line above
+_IPYTHON_ONLY = re.compile(r"^\s*(%%?[A-Za-z_]|![^=])")
 
 
 @dataclass(frozen=True)
