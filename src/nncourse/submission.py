@@ -310,6 +310,9 @@ def _module_bytes(fd: int, folder: bool, given: str, shown: str, module: str) ->
         return _from_dir(fd, shown, module)
     if given.endswith(".py"):
         return _read_bounded(fd, shown)
+    if given.endswith(".ipynb"):  # a notebook: its code cells become the module
+        from nncourse.notebook import MAX_NOTEBOOK_BYTES, module_bytes
+        return module_bytes(_read_bounded(fd, shown, MAX_NOTEBOOK_BYTES), shown)
     if given.endswith(".zip") or _looks_like_zip(fd):
         return _from_zip(fd, shown, module)
     raise SubmissionError(f"{shown}: expected {module}, a folder holding it, or a zip of either.")

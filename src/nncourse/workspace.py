@@ -58,6 +58,8 @@ def find_module(ex: Exercise, directory: str | Path | None = None) -> Path:
     for folder in candidates:
         if (folder / ex.module).is_file():
             return folder / ex.module
+        if (folder / f"{ex.id}.ipynb").is_file():  # a notebook (nncourse.notebook makes it the module)
+            return folder / f"{ex.id}.ipynb"
     where = " or ".join(str(c) for c in candidates)
     raise SubmissionError(f"no {ex.module} in {where}.",
                           f"Run `nncourse fetch {ex.id}` first, or pass --dir to the folder that holds it.")

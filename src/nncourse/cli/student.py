@@ -141,7 +141,13 @@ def submit(ctx, exercise, directory, student, exchange_dir):
     from nncourse.imports import import_message
     if rule := import_message(module):
         click.echo(f"WARNING: {rule}", err=True)
-    receipt = exchange.submit(root, ex, module, student, extra=extra, now=now)
+    from nncourse.notebook import notebook_submission  # a notebook is handed in as the module it makes
+    handed = notebook_submission(module, ex.module) if module.suffix == ".ipynb" else None
+    try:
+        receipt = exchange.submit(root, ex, handed.module_path if handed else module, student, extra=extra, now=now)
+    finally:
+        if handed:
+            handed.cleanup()
     exchange.save_receipt(module.parent / STATE_DIR, receipt)
     click.echo(f"submitted {module} for {ex.id} as {student} at {now:%Y-%m-%d %H:%M:%S} UTC "
                f"(sha256 {receipt.sha256[:12]}).")

@@ -109,9 +109,16 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
         run_suite(suite_path(course, ex, suite), plugin, [job], extra_plugins)
     finally:
         plugin.session.close()
-    if job.result is None:  # pytest stopped before its run loop: the Result says the grader failed
-        return _assemble(course, ex, submission, plugin, suite, time.monotonic() - job.started)
-    return job.result
+    result = job.result
+    if result is None:  # pytest stopped before its run loop: the Result says the grader failed
+        result = _assemble(course, ex, submission, plugin, suite, time.monotonic() - job.started)
+    return _as_cells(result, submission, ex)
+
+
+def _as_cells(result: Result, submission: Submission, ex: Exercise) -> Result:
+    """A module built from a notebook: its lines are told as cells in the messages."""
+    from nncourse.notebook import relabel_result
+    return relabel_result(result, submission.module_path, ex.module)
 
 
 _SUITES: dict[tuple, tuple[int, CollectedSuite]] = {}
@@ -128,7 +135,7 @@ def grade_collected(course: Course, ex: Exercise, submission: Submission, *, sui
         collected = collected_suite(course, ex, suite)  # first: it closes other suites, then times the reference
         job = _Grading(course, ex, submission, suite, seed, session, limits)
         collected.run(job)
-    return job.result
+    return _as_cells(job.result, submission, ex)
 
 
 def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
