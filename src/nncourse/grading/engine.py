@@ -182,4 +182,10 @@ def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration
         exercise=ex.id, submission_sha256=submission.sha256, submission=submission.name,
         score=round(sum(t.points for t in tests), 6), max_score=round(sum(t.max_points for t in tests), 6),
         status=status, message=message, tests=tests, grader_version=grader_version(course, ex),
-        suite=suite, duration=round(duration, 3), isolation=isolation.detect().label)
+        suite=suite, duration=round(duration, 3), isolation=_isolation_label())
+
+
+def _isolation_label() -> str:
+    """What confined this grading: the portable worker (a student's laptop) has no sandbox layers to name."""
+    from nncourse.sandbox import portable
+    return "portable (a plain child process)" if portable.active() else isolation.detect().label

@@ -41,20 +41,8 @@ if os.name == "nt":
     import msvcrt
     for fd in (req, rep):
         msvcrt.setmode(fd, os.O_BINARY)
-import protocol, worker
-w = worker.Worker()
-while True:
-    try:
-        message = protocol.read_frame(req)
-    except EOFError:
-        break
-    reply = w.handle(message)
-    try:
-        protocol.write_frame(rep, reply)
-    except protocol.ProtocolError as exc:
-        protocol.write_frame(rep, {"error": {"type": "ResultTooLarge", "mro": ["ResultTooLarge"],
-                                             "message": f"the result could not be sent back: {exc}",
-                                             "traceback": ""}, "warnings": []})
+import worker
+worker.serve(req, rep)  # request ids echoed, replies bounded: the same loop as in the sandbox
 """
 
 

@@ -9,10 +9,8 @@ frames of plain data.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import struct
-import termios
 import time
 from pathlib import Path
 
@@ -104,7 +102,7 @@ class Session:
         deadline = time.monotonic() + timeout
         self.request_id += 1
         message = {**message, "id": self.request_id}
-        if _bytes_waiting(self.worker.rep_r):
+        if _reply_waiting(self.worker):
             self.worker.kill()
             raise WorkerDied(f"{PROTOCOL_FAULT}: a reply was waiting before the request was sent")
         try:
@@ -180,8 +178,19 @@ def _clip(value, limit: int) -> str:
     return text[:limit] if limit > 0 else text[limit:]
 
 
+def _reply_waiting(worker) -> bool:
+    """A reply is there before its request was sent (the portable worker's replies come through a queue)."""
+    rep_r = getattr(worker, "rep_r", None)
+    if rep_r is None:
+        replies = getattr(worker, "replies", None)
+        return replies is not None and not replies.empty()
+    return _bytes_waiting(rep_r) > 0
+
+
 def _bytes_waiting(fd: int) -> int:
     """Bytes readable on a pipe right now, without reading them (0 at end of file)."""
+    import fcntl  # POSIX only: the portable worker (Windows) never comes here
+    import termios
     try:
         return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
     except OSError:
