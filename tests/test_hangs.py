@@ -61,8 +61,8 @@ def _measure_reference(course, exercise="exercise2"):
     budgets.for_suite(course, ex, suite_path(course, ex, "hidden"), course.limits_for(ex).test_timeout)
 
 
-def test_budget_is_twenty_times_the_reference_within_one_second_and_the_ceiling():
-    assert budgets.budget(0.001, 20.0) == 1.0
+def test_budget_is_twenty_times_the_reference_within_the_floor_and_the_ceiling():
+    assert budgets.budget(0.001, 20.0) == budgets.MIN_BUDGET == 2.0
     assert budgets.budget(0.25, 20.0) == 5.0
     assert budgets.budget(3.0, 20.0) == 20.0
     assert budgets.budget(None, 7.0) == 7.0
