@@ -1,4 +1,4 @@
-"""Hostile submissions can't hang, crash, flood, escape or forge a score (the trust model of DESIGN.md).
+"""Hostile submissions can't hang, crash, flood, escape or forge a score.
 
 Every `tests/hostile/<case>/activations.py` (exercise2) starts with
 `# HOSTILE: <behaviour> | expect: <expectation>[ | <scope>]` and all of them are

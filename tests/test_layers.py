@@ -1,4 +1,4 @@
-"""Import rules of the package (STYLE.md): a small untrusted surface, layers that only look down."""
+"""Import rules of the package: a small untrusted surface, layers that only look down."""
 import ast
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""The one Result schema of DESIGN.md, shared by check, score, grade and validate.
+"""The one Result schema, shared by check, score, grade and validate.
 
 Why: every path (terminal, JSON lines, Gradescope, gradebook) renders the same
 model, so a Result means the same thing wherever it is read.

@@ -1,6 +1,6 @@
 """Resolve what a user hands in (a file, a folder, a zip) into one module file, read as data.
 
-Why: DESIGN.md's contract accepts the module file, a directory holding it (at
+Why: the command-line contract accepts the module file, a directory holding it (at
 its top or one level down) or a zip of either. A submission is untrusted data:
 it may hold links (to the reference, to a root-only file), FIFOs and devices,
 zip bombs and malformed archives, names that are not UTF-8. So nothing is

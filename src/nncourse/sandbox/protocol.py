@@ -1,6 +1,6 @@
 """The plain-data wire format between the trusted harness and the student worker.
 
-Why: only plain data may cross the process boundary (DESIGN.md, trust model).
+Why: only plain data may cross the process boundary (the trust model: student code is untrusted).
 A frame is a JSON header plus raw array buffers; decoding builds fresh
 float/int/bool arrays and builtin containers, and refuses everything else.
 Never pickle. Stdlib + NumPy only: the worker imports this module.
