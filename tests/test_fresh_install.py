@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -29,9 +30,13 @@ def run(argv, cwd, env, ok=True):
 
 
 @pytest.mark.slow
-def test_fresh_install_fetch_check_submit_grade_score(tmp_path):
+def test_fresh_install_fetch_check_submit_grade_score(tmp_path, tmp_path_factory):
     wheel = build_wheel(tmp_path / "build")
-    env_dir = tmp_path / "venv"
+    # a student's venv is readable by the student; as root, the sandbox drops to an unprivileged uid,
+    # which must be able to read the venv (pytest's root-owned tmp folders are 0700)
+    env_dir = Path(tempfile.mkdtemp(prefix="nncourse-venv-"))
+    os.chmod(env_dir, 0o755)
+    request_cleanup(tmp_path_factory, env_dir)
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
@@ -69,3 +74,9 @@ def test_fresh_install_fetch_check_submit_grade_score(tmp_path):
     score = run([nncourse, "score", EX], empty, student_env)
     assert "score: 89 / 89" in score.stdout, score.stdout
     assert not list(empty.glob("**/solutions")) and not list(empty.glob("**/grader"))
+
+
+def request_cleanup(factory, folder: Path) -> None:
+    """Remove a folder made outside pytest's tmp tree when the session ends."""
+    import atexit
+    atexit.register(shutil.rmtree, folder, True)

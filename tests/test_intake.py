@@ -165,11 +165,17 @@ def test_a_reply_waiting_before_its_request_is_a_protocol_error(tmp_path):
     session = Session(str(path), "activations", Limits(call_timeout=10))
     student = StudentModule(session)
     try:
-        assert student.sigmoid(0.0) is None  # its own return value: the forged frame is not read yet
-        import time
-        time.sleep(0.5)  # the thread has written the next request's "reply" by now
-        with pytest.raises(WorkerDied, match="waiting before the request"):
-            student.honest(1)
+        try:
+            first = student.sigmoid(0.0)
+        except WorkerDied as exc:  # the forging thread won the race with the worker's own reply
+            assert "answers another request" in str(exc)
+        else:
+            assert first is None  # its own return value: the forged frame is not read yet
+            import time
+            time.sleep(0.5)  # the thread has written the next request's "reply" by now
+            # caught either way: waiting before the request, or answering another one
+            with pytest.raises(WorkerDied, match="waiting before the request|answers another request"):
+                student.honest(1)
         assert student.honest(1) == 2
     finally:
         session.close()

@@ -235,8 +235,9 @@ def _runner(scheduler, jobs, task, todo, root, exercise_id, entries, suite, seed
 
 def _owned(result: Result, entry: Entry) -> Result:
     """The Result with its student, submission time and the path as given."""
+    from nncourse.submission import display_name  # a path that is not UTF-8 must still serialise
     return result.model_copy(update={"student": entry.student, "submitted_at": entry.submitted_at,
-                                     "submission": entry.path})
+                                     "submission": display_name(entry.path)})
 
 
 def _reusable(store, entry: Entry, module: str, version: str) -> Result | None:

@@ -27,7 +27,7 @@ class Entry:
 
 def student_of(path: str | Path, module: str) -> str:
     """The student a submission path names: its zip or folder, or the folder holding the module file."""
-    from nncourse.reports.sanitize import display_name  # a name that is not UTF-8 must still serialise
+    from nncourse.submission import display_name  # a name that is not UTF-8 must still serialise
     path = Path(path)
     if path.suffix.lower() in (".zip", ".ipynb"):
         return display_name(path.stem)

@@ -143,6 +143,9 @@ def landlock_rules(scratch: Scratch) -> list[tuple[str, int]]:
               ("/sys/devices/system/cpu", read), ("/proc/self", read)]
     python = os.path.realpath(sys.executable)
     rules.append((os.path.dirname(python), run))
+    venv_cfg = os.path.join(sys.prefix, "pyvenv.cfg")
+    if sys.prefix != sys.base_prefix and os.path.isfile(venv_cfg):  # a venv's python reads it at start-up
+        rules.append((venv_cfg, read))
     libdir = sysconfig.get_config_var("LIBDIR") or ""
     ldlib = sysconfig.get_config_var("LDLIBRARY") or ""
     if libdir and os.path.isdir(libdir):
