@@ -389,12 +389,13 @@ def test_the_corpus_in_one_batch(isolation_kind, cases, fast_course, runner, tmp
         assert any(said) and (case not in FORGED or all(map(max, said, timed_out))), case
     assert "ValueError" in got["terminal_escapes"].message and "\\x1b[2K\\r" in got["terminal_escapes"].message
     assert any('File "activations.py"' in t.message and "RuntimeError" in t.message for t in got["host_paths"].tests)
-    stored = list((tmp_path / "out").iterdir())
-    assert len(stored) == len({r.submission_sha256 for r in results if r.status != "error"})
+    stored = list((tmp_path / "out").glob("*/*/*.json"))  # OUT/<exercise>/<student>/<sha>.json
+    assert len(stored) == len({(r.student, r.submission_sha256) for r in results if r.status != "error"})
 
     # the instructor's table (cached Results now): every row intact, one per submission
     table = _grade(runner, fast_course, paths, tmp_path / "out")
-    rows = table.stdout.splitlines()
+    lines = table.stdout.splitlines()
+    rows = lines[1:lines.index("")]  # after the header, up to the summary
     assert len(rows) == len(listed) and not any(ch in table.stdout + table.stderr for ch in "\x1b\r\x07\x9b")
     escapes_row = rows[names.index("terminal_escapes")]
     assert escapes_row.startswith("     0/180") and "could not be imported" in escapes_row
