@@ -40,14 +40,14 @@ from conftest import REPO
 
 EX, MODULE = "exercise2", "activations.py"
 CORPUS = Path(__file__).resolve().parent / "hostile2"
-CASES = sorted(p.parent.name for p in CORPUS.glob(f"*/{MODULE}"))
+CASES = sorted(p.stem for p in CORPUS.glob("*.py"))  # each: its header line and its hostile part
 HEADER = re.compile(r"^# HOSTILE: (?P<what>.+?) \| expect: (?P<expect>.+?)(?: \| (?P<scope>[a-z ]+))?$")
 RSS_LIMIT = 600 * 1024**2
 
 
 def expectation(case: str) -> tuple[str, frozenset, str | None]:
     """(kind, targets, scope) from the case's first line: kind is `full` or `lose`."""
-    line = (CORPUS / case / MODULE).read_text().split("\n", 1)[0]
+    line = (CORPUS / f"{case}.py").read_text().split("\n", 1)[0]
     match = HEADER.match(line)
     assert match, f"{case}: first line must be '# HOSTILE: <behaviour> | expect: <expectation>'"
     expect, scope = match["expect"], match["scope"]
@@ -168,11 +168,19 @@ def leftover_cgroups(pids: set[int]) -> list[str]:
     return found
 
 
+def case_module(case: str) -> str:
+    """A case as a submission: its header, the reference module (right answers), then its hostile part
+    (which rebinds some names), so each case file holds only what it does differently."""
+    head, hostile = (CORPUS / f"{case}.py").read_text().split("\n", 1)
+    reference = (REPO / "solutions" / EX / MODULE).read_text()
+    return f"{head}\n{reference}\n\n{hostile}"
+
+
 def render_cases(folder: Path, targets: dict[str, str], cases: list[str]) -> dict[str, Path]:
     """Copies of the cases; read_peers learns where the reference and a peer submission are."""
     paths = {}
     for case in cases:
-        text = (CORPUS / case / MODULE).read_text()
+        text = case_module(case)
         text = text.replace("TARGETS = {}", f"TARGETS = {targets!r}")
         (folder / case).mkdir(parents=True)
         paths[case] = folder / case / MODULE
