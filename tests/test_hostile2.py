@@ -1,8 +1,9 @@
 """Round two of the hostile corpus: escapes, floods and peeking, against every layer of the sandbox.
 
-Every `tests/hostile2/<case>/activations.py` (exercise2) starts with
+Every `tests/hostile2/<case>.py` (exercise2) starts with
 `# HOSTILE: <behaviour> | expect: <expectation>[ | <scope>]` (the format of
-tests/hostile). All of them are graded in ONE `nncourse grade --json --jobs 2
+tests/hostile) and holds only its hostile part; the submission graded is that
+header, the reference module, then the hostile part (case_module). All of them are graded in ONE `nncourse grade --json --jobs 2
 --out DIR` run (a separate process, so its memory can be measured) next to a
 reference and a variant, under bubblewrap and under the weak mode
 (--allow-weak-isolation). Scopes: `cgroup only` cases run where this machine
