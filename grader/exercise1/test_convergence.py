@@ -90,7 +90,7 @@ def test_fit_converges_on_separable_blobs(student, seed, thresholds):
 def test_fit_never_converges_on_xor(student, reference, seed):
     w0 = np.random.default_rng(seed).normal(0.0, 0.01, size=2)  # a start like the constructor's, known here
     p = student.Perceptron(2, seed=seed)
-    p.weights, p.bias = w0.copy(), 0.0
+    p.weights, p.bias, p.learning_rate = w0.copy(), 0.0, 0.1
     ref = reference.Perceptron(2, seed=seed)
     ref.weights, ref.bias = w0.copy(), 0.0
     history = p.fit(AND_X, XOR_Y, epochs=30)

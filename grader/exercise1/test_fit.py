@@ -35,10 +35,17 @@ def _pair(student, reference, w0, b0=0.0, lr=0.1):
     p = student.Perceptron(len(w0), learning_rate=lr, seed=0)
     p.weights = np.array(w0, dtype=np.float64)
     p.bias = b0
+    p.learning_rate = lr  # set, not trusted to the constructor (graded in test_init)
     ref = reference.Perceptron(len(w0), learning_rate=lr, seed=0)
     ref.weights = np.array(w0, dtype=np.float64)
     ref.bias = b0
     return p, ref
+
+
+def _same_state(p, ref, what, X, y):
+    """The weights and bias after fit equal the replay's: short histories alone are too easy to guess."""
+    assert_close(p.weights, ref.weights, what=f"weights after {what}", inputs={"X": X, "y": y}, hint=HINT_FIT)
+    assert_close(p.bias, ref.bias, what=f"bias after {what}", inputs={"X": X, "y": y}, hint=HINT_FIT)
 
 
 @pytest.mark.target("Perceptron.fit")
@@ -78,6 +85,7 @@ def test_fit_returns_a_list_of_ints(student, reference):
                 "Hint: history = []; history.append(n_errors) once per epoch; return history")
     assert_equal(list(got), ref.fit(X, y, epochs=3), what="fit(X, y, epochs=3) per-epoch error counts from "
                  "weights [-0.1, 0.2], bias 0", inputs={"X": X, "y": y}, hint=HINT_FIT)
+    _same_state(p, ref, "fit(X, y, epochs=3) from weights [-0.1, 0.2], bias 0", X, y)
 
 
 @pytest.mark.target("Perceptron.fit")
@@ -99,6 +107,7 @@ def test_fit_on_already_separated_data_starts_with_zero_errors(student, referenc
     p = student.Perceptron(2, seed=0)
     p.weights = np.array([1.0, 1.0])  # with bias -1.5 this already computes AND
     p.bias = -1.5
+    p.learning_rate = 0.1
     got = p.fit(AND_X, AND_Y, epochs=20)
     # only the first count is checked: stopping after it is test_fit_stops_after_first_epoch_without_errors's
     first = got[0] if isinstance(got, (list, tuple)) and got else None
@@ -111,6 +120,8 @@ def test_fit_on_already_separated_data_starts_with_zero_errors(student, referenc
     assert_equal(got[0] if isinstance(got, (list, tuple)) and got else None, ref.fit(AND_X, AND_Y, epochs=1)[0],
                  what="the first error count of fit on AND from weights [-1, -1], bias 0.5",
                  inputs={"X": AND_X, "y": AND_Y}, hint=HINT_FIT)
+    assert_close(wrong.weights, ref.weights, what="weights after fit(epochs=1) on AND from weights [-1, -1], "
+                 "bias 0.5", inputs={"X": AND_X, "y": AND_Y}, hint=HINT_FIT)
     assert_close(p.weights, np.array([1.0, 1.0]), what="weights after that fit",
                  hint="fit must not re-draw or reset the weights")
 
@@ -125,6 +136,7 @@ def test_fit_respects_epochs(student, reference):
                  inputs={"X": AND_X, "y": XOR_Y}, hint="run exactly `epochs` epochs unless one has 0 errors")
     assert_equal(list(got), ref.fit(AND_X, XOR_Y, epochs=7), what="fit(X, y, epochs=7) on XOR from weights "
                  "[0.01, -0.02], bias 0.05: per-epoch error counts", inputs={"X": AND_X, "y": XOR_Y}, hint=HINT_FIT)
+    _same_state(p, ref, "fit(X, y, epochs=7) on XOR from weights [0.01, -0.02], bias 0.05", AND_X, XOR_Y)
 
 
 @pytest.mark.target("Perceptron.fit")
@@ -137,6 +149,7 @@ def test_fit_does_not_modify_inputs(student, reference):
     # a fit that computes nothing proves nothing here: its counts must be right too
     assert_equal(list(as_array(history, what="fit(X, y) history")), ref.fit(X, y, epochs=3),
                  what="fit(X, y, epochs=3) per-epoch error counts", inputs={"X": X, "y": y}, hint=HINT_FIT)
+    _same_state(p, ref, "fit(X, y, epochs=3) from weights [0.3, -0.2], bias 0.1", X, y)
     assert_close(as_array(X_remote.value(), what="X"), X, what="X after fit(X, y)",
                  hint="never change X or its rows in place (x *= ... on a row changes X)")
     assert_close(as_array(y_remote.value(), what="y"), y.astype(np.float64), what="y after fit(X, y)",

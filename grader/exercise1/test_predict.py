@@ -51,9 +51,12 @@ def test_predict_zero_net_input_is_class_0(student):
 
 @pytest.mark.target("Perceptron.predict")
 @pytest.mark.points(1)
-def test_predict_returns_ints(student, rng):
-    X = rng.normal(size=(4, 2))
+def test_predict_returns_ints(student):
+    # net inputs 1.5, -1.0, 0.75, -0.5: both classes, so neither all-0 nor all-1 labels are right
+    X = np.array([[2.0, 0.5], [-1.0, 0.0], [0.5, -0.25], [0.25, 0.75]])
     got = _perceptron(student, [1.0, -1.0], 0.0).predict(X)
+    assert_equal(_labels(got), np.array([1, 0, 1, 0]), what="predict(X) with weights [1, -1], bias 0",
+                 inputs={"X": X}, hint=HINT)
     assert_dtype_kind(got, "iu", what="predict(X) dtype", inputs={"X": X},
                       hint="the labels are integers 0/1, as step returns them")
 
@@ -61,9 +64,10 @@ def test_predict_returns_ints(student, rng):
 @pytest.mark.target("Perceptron.predict")
 @pytest.mark.points(1)
 def test_predict_single_sample_is_0d(student):
-    x = np.array([2.0, 1.0])
-    got = _perceptron(student, [1.0, -1.0], 0.0).predict(x)
-    assert_shape(got, (), what="predict(x) shape for one sample x (2,)", inputs={"x": x},
-                 hint="one sample (d,) gives a 0-d label")
-    assert_equal(float(as_array(got, what="predict(x)")), 1.0, what="predict(x)",
-                 inputs={"x": x}, hint=HINT)
+    p = _perceptron(student, [1.0, -1.0], 0.0)
+    for x, want in ((np.array([2.0, 1.0]), 1), (np.array([1.0, 2.0]), 0)):  # net inputs 1 and -1
+        got = p.predict(x)
+        assert_shape(got, (), what=f"predict(x) shape for one sample x {x.tolist()}", inputs={"x": x},
+                     hint="one sample (d,) gives a 0-d label")
+        assert_equal(float(as_array(got, what="predict(x)")), float(want), what="predict(x) with weights [1, -1], "
+                     "bias 0", inputs={"x": x}, hint=HINT)

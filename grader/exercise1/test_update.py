@@ -19,8 +19,11 @@ RULE = "error = y - predict(x); weights += learning_rate * error * x; bias += le
 
 def _perceptron(student, lr=0.1):
     p = student.Perceptron(3, learning_rate=lr, seed=0)
+    # every attribute update reads is set here, so a constructor that stores a wrong
+    # learning_rate costs points on the constructor's tests only
     p.weights = W0.copy()
     p.bias = B0
+    p.learning_rate = lr
     return p
 
 
@@ -70,10 +73,13 @@ def test_update_returns_signed_error(student):
     x_neg = -x_pos                      # predicts 0 with W0, B0
     cases = [(x_pos, 1, 0), (x_pos, 0, -1), (x_neg, 1, 1), (x_neg, 0, 0)]
     for x, y, want in cases:
-        err = _perceptron(student).update(x, y)
+        p = _perceptron(student)
+        err = p.update(x, y)
         assert_equal(float(as_array(err, what="update(x, y)")), float(want),
                      what=f"update(x, y={y}) return value", inputs={"x": x},
                      hint="return error = y - predict(x): -1, 0 or 1, not whether it was wrong")
+        # the error must be the one the rule applied: the state moves by learning_rate * error
+        _check_state(p, W0 + 0.1 * want * x, B0 + 0.1 * want, f"update(x, y={y}) (lr 0.1)", x)
 
 
 @pytest.mark.target("Perceptron.update")

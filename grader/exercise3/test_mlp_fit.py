@@ -80,13 +80,32 @@ def xor_like(rng, n):
 @pytest.mark.target("MLP.fit")
 @pytest.mark.points(1)
 @uses_reference("tanh")
-def test_mlp_fit_returns_one_loss_per_epoch(student, rng):
+def test_mlp_fit_returns_one_loss_per_epoch(student, reference, rng):
     X, y = xor_like(rng, 20)
+    params = draw_params(rng, [2, 5, 1])
     model = student.MLP([2, 5, 1], activation="tanh", seed=0)
+    model.params = {k: v.copy() for k, v in params.items()}
     losses = model.fit(X, y, epochs=7, learning_rate=0.1, batch_size=6, seed=1)
     what = "MLP([2, 5, 1]).fit(X, y, epochs=7, batch_size=6)"
     assert_shape(losses, (7,), what=what, inputs={"X": X}, hint="return a list with one mean loss per epoch")
     assert_finite(losses, what=what, inputs={"X": X})
+    check_losses_at_rest(student, reference, [2, 5, 1], params, X, y, batch_size=5)
+
+
+def check_losses_at_rest(student, reference, sizes, params, X, y, batch_size):
+    """The values of the losses: with learning_rate=0 the params never move, so every epoch's mean
+    loss is the loss at `params`, whatever the shuffle (batch_size divides n: equal batches)."""
+    model = student.MLP(sizes, activation="tanh", seed=0)
+    model.params = {k: v.copy() for k, v in params.items()}
+    what = f"MLP({sizes}, 'tanh').fit(X, y, epochs=3, learning_rate=0.0, batch_size={batch_size}, seed=2)"
+    losses = as_array(model.fit(X, y, epochs=3, learning_rate=0.0, batch_size=batch_size, seed=2), what=what)
+    ref = reference.MLP(sizes, activation="tanh", seed=0)
+    ref.params = {k: v.copy() for k, v in params.items()}
+    want = ref.loss_and_grads(X, y)[0]
+    assert_close(losses, np.full(3, want), what=f"{what}: the per-epoch losses (params that do not move)",
+                 inputs={"X": X, "y": y},
+                 hint="each epoch's loss is the mean of its batches' losses (weighted by their sizes), "
+                      "the losses loss_and_grads returns; with learning_rate 0 it is the loss at the start every time")
 
 
 @pytest.mark.target("MLP.fit")
@@ -140,7 +159,7 @@ def test_mlp_fit_uses_the_last_smaller_batch(student, reference, rng):
 @pytest.mark.target("MLP.fit")
 @pytest.mark.points(1)
 @uses_reference("tanh")
-def test_mlp_fit_same_seed_same_losses(student, rng):
+def test_mlp_fit_same_seed_same_losses(student, reference, rng):
     X, y = xor_like(rng, 30)
     what = "MLP([2, 6, 1], seed=3).fit(X, y, epochs=5, batch_size=4, seed=11)"
     params = draw_params(rng, [2, 6, 1])  # set, not drawn: the constructor's seed is graded in test_mlp_init
@@ -151,6 +170,7 @@ def test_mlp_fit_same_seed_same_losses(student, rng):
         runs.append(as_array(model.fit(X, y, epochs=5, learning_rate=0.2, batch_size=4, seed=11), what=what))
     assert_close(runs[1], runs[0], what=f"{what}: losses of a second identical run", inputs={"X": X},
                  hint="shuffle with one np.random.default_rng(seed) made at the start of fit")
+    check_losses_at_rest(student, reference, [2, 6, 1], params, X, y, batch_size=5)
 
 
 @pytest.mark.target("MLP.fit")

@@ -96,29 +96,40 @@ def test_mlp_loss_and_grads_matches_numeric_grad(student, reference, rng, activa
 
 @pytest.mark.target("MLP.loss_and_grads")
 @pytest.mark.points(1)
-def test_mlp_loss_and_grads_grads_have_param_shapes(student, rng):
+def test_mlp_loss_and_grads_grads_have_param_shapes(student, reference, rng):
     for sizes in ([5, 4, 1], [3, 7, 6, 4]):
         X, y = data(rng, sizes, 5)
-        model = student.MLP(sizes, activation="tanh", seed=0)
-        what = f"MLP({sizes}).loss_and_grads(X, y)"
+        model, ref = models(student, reference, sizes, "tanh", draw_params(rng, sizes))
+        what = f"MLP({sizes}, 'tanh').loss_and_grads(X, y)"
         _, grads = loss_and_grads(model, X, y, what)
         want = {f"{p}{l}": shape for l in range(1, len(sizes))
                 for p, shape in (("W", (sizes[l - 1], sizes[l])), ("b", (sizes[l],)))}
         assert_equal(sorted(grads), sorted(want), what=f"{what} grads keys", hint="the keys of params")
+        ref_grads = ref.loss_and_grads(X, y)[1]
         for key, shape in want.items():
             assert_equal(np.shape(grads[key]), shape, what=f"{what} grads[{key!r}] shape",
                          hint="each gradient has its param's shape; db is (n_out,), a sum over the batch")
+            assert_close(grads[key], ref_grads[key], what=f"{what} grads[{key!r}]", inputs={"X": X, "y": y},
+                         hint=HINT_OUT + "; then backward through every layer, last to first")
 
 
 @pytest.mark.target("MLP.loss_and_grads")
 @pytest.mark.points(2)
-def test_mlp_loss_and_grads_is_a_batch_mean(student, rng):
+def test_mlp_loss_and_grads_is_a_batch_mean(student, reference, rng):
     sizes = [3, 5, 3]
     X, y = data(rng, sizes, 6)
-    model = student.MLP(sizes, activation="tanh", seed=0)
-    model.params = draw_params(rng, sizes)
-    what = f"MLP({sizes}).loss_and_grads"
+    model, ref = models(student, reference, sizes, "tanh", draw_params(rng, sizes))
+    what = f"MLP({sizes}, 'tanh').loss_and_grads"
     loss1, grads1 = loss_and_grads(model, X, y, what)
+    # the values first: a loss and grads that are constant would pass the repetition check alone
+    ref_loss, ref_grads = ref.loss_and_grads(X, y)
+    assert_close(loss1, ref_loss, what=f"{what}(X, y) loss", inputs={"X": X, "y": y},
+                 hint="the mean over the batch of the cross-entropy of the softmax output, as one float")
+    for key in sorted(ref_grads):
+        if key not in grads1:
+            raise unusable(sorted(grads1), f"{what} grads keys")
+        assert_close(grads1[key], ref_grads[key], what=f"{what}(X, y) grads[{key!r}]", inputs={"X": X, "y": y},
+                     hint=HINT_OUT)
     loss2, grads2 = loss_and_grads(model, np.vstack([X, X]), np.concatenate([y, y]), what)
     hint = "the loss is the mean over the batch and grads are its gradient: divide by n once, at the output"
     assert_close(loss2, loss1, what=f"{what}: loss of the batch repeated twice vs once", inputs={"X": X, "y": y},
@@ -145,6 +156,12 @@ def test_mlp_loss_and_grads_finite_for_saturated_outputs(student, reference, rng
     if not isinstance(res, (tuple, list)) or len(res) != 2 or not isinstance(res[1], dict):
         raise unusable(res, f"{what} should return a pair (loss, grads dict)")
     assert_finite(res[0], what=f"{what} loss", inputs={"X": X, "y": y}, hint="clip p to [eps, 1 - eps]")
-    for key, grad in sorted(res[1].items()):
-        assert_finite(grad, what=f"{what} grads[{key!r}]", inputs={"X": X, "y": y},
+    # the loss's value depends on the clip (or none, from the logits); the gradients do not
+    grads = res[1]
+    for key, want in sorted(ref.loss_and_grads(X, y)[1].items()):
+        if key not in grads:
+            raise unusable(sorted(grads), f"{what} grads keys")
+        assert_finite(grads[key], what=f"{what} grads[{key!r}]", inputs={"X": X, "y": y},
                       hint="dL/dz = (p - y) / n is finite even where p is 0 or 1")
+        assert_close(grads[key], want, what=f"{what} grads[{key!r}]", inputs={"X": X, "y": y},
+                     hint="dL/dz = (p - y) / n, with p exactly 0 or 1 here")

@@ -43,14 +43,15 @@ def models(student, reference, sizes, activation, params):
 
 @pytest.mark.target("MLP.predict")
 @pytest.mark.points(1)
-def test_mlp_predict_returns_int_labels(student, rng):
+def test_mlp_predict_returns_int_labels(student, reference, rng):
     X = rng.normal(size=(9, 4))
     for sizes in ([4, 5, 1], [4, 5, 3]):
-        model = student.MLP(sizes, activation="tanh", seed=0)
-        model.params = draw_params(rng, sizes)
+        model, ref = models(student, reference, sizes, "tanh", draw_params(rng, sizes))
         pred = model.predict(X)
         what = f"MLP({sizes}).predict(X)"
         assert_shape(pred, (9,), what=what, inputs={"X": X}, hint="one label per row: shape (n,), not (n, 1)")
+        assert_equal(as_array(pred, what=what), ref.predict(X), what=what, inputs={"X": X},
+                     hint="label 1 where p > 0.5 for one output unit, else the argmax of each row")
         assert_dtype_kind(pred, "iu", what=what, inputs={"X": X}, hint="labels are integers: .astype(int)")
 
 
