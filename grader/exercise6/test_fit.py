@@ -26,6 +26,7 @@ pytestmark = pytest.mark.uses_reference(
 HINT_GD = "each batch: params[key] = params[key] - learning_rate * grads[key]; batch_size=None is one batch of all n"
 HINT_BATCHES = ("cut the shuffled order into batches order[start:start + batch_size] for start in "
                 "range(0, n, batch_size): keep the last, smaller batch")
+HINT_READ_PARAMS = 'the grader sets clf.params = {...}: update self.params["W"] and self.params["b"]'
 HINT_SEED = "shuffle with rng = np.random.default_rng(seed), created once at the start of fit"
 HINT_INVARIANT = ("the params may change only by gradient steps, params[key] = params[key] - learning_rate * "
                   "grads[key] with the grads of loss_and_grads on a batch; each row of those gradients sums to 0")
@@ -81,6 +82,9 @@ def _check_trained(clf, W0, b0, X, y, what):
     assert_shape(b, b0.shape, what=f'params["b"] after {what}')
     assert_finite(W, what=f'params["W"] after {what}', hint=HINT_GD)
     assert_finite(b, what=f'params["b"] after {what}', hint=HINT_GD)
+    assert_true(not (np.array_equal(W, W0) and np.array_equal(b, b0)),
+                f"SoftmaxClassifier.fit: {what} left params exactly as they were: expected gradient steps to "
+                f"change them. Hint: {HINT_GD}; {HINT_READ_PARAMS}")
     assert_close(W.sum(axis=1), W0.sum(axis=1), rtol=1e-9, atol=1e-9,
                  what=f'the row sums of params["W"] (kept by every gradient step) after {what}',
                  inputs={"W before": W0}, hint=HINT_INVARIANT)
@@ -184,6 +188,9 @@ def test_fit_minibatches_visit_every_sample(student):
                      what=f'the row sums of params["W"] (kept by every gradient step) after {what}',
                      inputs={"W before": np.zeros((n, 3))}, hint=HINT_INVARIANT)
         moved = np.any(W != 0.0, axis=1)
+        assert_true(moved.any(),
+                    f"SoftmaxClassifier.fit: {what} left params[\"W\"] exactly as it was (zeros): expected "
+                    f"gradient steps to change it. Hint: {HINT_GD}; {HINT_READ_PARAMS}")
         assert_true(moved.all(),
                     "SoftmaxClassifier.fit: every sample must be used once per epoch for fit(X, y, epochs=1, "
                     f"batch_size=4, seed={seed}) with n=10 samples (batches of 4, 4 and 2): expected all 10 "
