@@ -9,6 +9,10 @@ from sklearn.metrics import precision_recall_fscore_support
 from nncourse.grading.checks import (assert_close, assert_dtype_kind, assert_equal, assert_true,
                                      call_without_warnings)
 
+# While precision_recall_f1 is graded, the reference answers for confusion_matrix (never while
+# confusion_matrix itself is graded), so a bug in the matrix costs points only on its own tests.
+pytestmark = pytest.mark.uses_reference("confusion_matrix")
+
 HINT_CM = "C[i, j] counts the samples with y_true == i and y_pred == j: rows true, columns predicted"
 HINT_ABSENT = "the matrix is always (n_classes, n_classes), even when a class never occurs"
 HINT_PRF = ("precision[c] = C[c, c] / column sum c (predicted as c), recall[c] = C[c, c] / row sum c "

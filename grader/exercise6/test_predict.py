@@ -62,6 +62,9 @@ def test_predict_proba_rows_sum_to_one_for_huge_logits(student, rng):
 def test_predict_returns_int_labels(student, rng):
     clf, W, b, X = _setup(student, rng)
     got = clf.predict(X)
+    # the dtype is worth something only on the right labels: values first (1.0 equals 1 here)
+    assert_equal(got, np.argmax(X @ W + b, axis=1), what="predict(X)", inputs={"X": X, "W": W, "b": b},
+                 hint="the label of each row is the argmax of its logits along axis 1. " + HINT_READ_PARAMS)
     assert_dtype_kind(got, "iu", what="predict(X)", inputs={"X": X},
                       hint="return integer labels, e.g. np.argmax(..., axis=1) (not probabilities, not floats)")
 

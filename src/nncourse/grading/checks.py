@@ -136,7 +136,7 @@ def assert_differs(a, b, *, what: str, message: str):
     x, y = as_array(a, what=what), as_array(b, what=what)
     ok = (x.shape != y.shape or not np.array_equal(x, y)) and np.isfinite(x).all() and np.isfinite(y).all()
     if not ok:
-        raise CheckFailed(message)
+        raise diagnoses.attach_property(CheckFailed(message))  # diagnosis hook, as assert_true
 
 
 def assert_equal(got, want, *, what, inputs=None, hint=None):

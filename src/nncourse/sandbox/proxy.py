@@ -322,6 +322,12 @@ class RemoteObject:
         s = object.__getattribute__(self, "_session")
         return s.unwrap(s.request({"op": "get", "target": _live_ref(self)}))
 
+    def attributes(self) -> dict:
+        """The instance's own attributes that are plain data (the rest left out), without naming them:
+        what a constructor stored, when the API does not name the attributes."""
+        s = object.__getattribute__(self, "_session")
+        return s.unwrap(s.request({"op": "attributes", "target": _live_ref(self)}))
+
     def __repr__(self) -> str:
         return f"<student object of type {object.__getattribute__(self, '_type')}>"
 

@@ -230,6 +230,17 @@ class Worker:
             return {"value": None, "callable": True}
         return self.reply_value(value)
 
+    def op_attributes(self, req):
+        """The object's own attributes that are plain data (the others left out): what __init__ stored."""
+        out = {}
+        for key, value in vars(self.resolve(protocol.Ref(req["target"]))).items():
+            try:
+                if type(key) is str:
+                    out[key] = to_plain(value)
+            except _Opaque:
+                pass
+        return {"value": out}
+
     def op_setattr(self, req):
         setattr(self.resolve(protocol.Ref(req["target"])), req["name"], self.resolve(req["value"]))
         return {"value": None}
