@@ -116,7 +116,9 @@ def diagnose(got, want, *, target: str | None = None, what: str = "", inputs: di
         return _missing_keys(got, want)
     if got_arr.shape == want_arr.shape:
         both_nan = np.isnan(got_arr) & np.isnan(want_arr)
-        if np.all((np.abs(got_arr - want_arr) <= atol + rtol * np.abs(want_arr)) | both_nan | (got_arr == want_arr)):
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, not a match, no warning
+            close = np.abs(got_arr - want_arr) <= atol + rtol * np.abs(want_arr)
+        if np.all(close | both_nan | (got_arr == want_arr)):
             return []
     case = Case(target if target is not None else current_target.get(), what, got_arr, want_arr,
                 dict(inputs or {}), rtol, atol)
