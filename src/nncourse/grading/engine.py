@@ -58,10 +58,14 @@ def _plugin_args(course: Course, ex: Exercise, module_path: str, suite: str, see
 def new_session(module_path: str, module_name: str, limits: Limits | None) -> Session:
     """The sandboxed worker session of one submission.
 
-    The one place a grading process makes workers: a warmed fork-server template
-    (a worker that has imported NumPy, forked per submission) slots in here.
+    The one place a grading process makes workers: a child of this process's warmed
+    template (sandbox/template.py) where it can run, else a per-submission worker.
     """
-    return Session(module_path, module_name, limits)
+    from nncourse.sandbox import template
+    session = Session(module_path, module_name, limits)
+    if template.unavailable_reason() is None:
+        session.worker_factory = template.start_worker
+    return session
 
 
 class _Grading:

@@ -29,7 +29,10 @@ class Session:
 
     A load failure (syntax error, exception, hang or exit at import) is
     remembered, so every later test fails at once with the same message.
+    worker_factory makes each worker (engine.new_session may choose the warmed template's).
     """
+
+    worker_factory = WorkerProcess
 
     def __init__(self, module_path: str, module_name: str, limits: Limits | None = None):
         self.module_path, self.module_name = str(module_path), module_name
@@ -50,7 +53,7 @@ class Session:
         if self.worker is None or not self.worker.alive():
             if self.worker is not None:
                 self.worker.kill()
-            self.worker = WorkerProcess(self.module_path, self.module_name, self.limits)
+            self.worker = self.worker_factory(self.module_path, self.module_name, self.limits)
             self.generation += 1
             self._loaded = self._shimmed = False
 
