@@ -36,6 +36,7 @@ import struct
 import subprocess
 import threading
 import time
+import types
 
 from nncourse.errors import SandboxError, WorkerDied, WorkerTimeout
 from nncourse.sandbox import confine, isolation, landlock, seccomp
@@ -288,6 +289,7 @@ class TemplateWorker(WorkerProcess):
         self.pidfd = -1
         self.status: int | None = None
         self.slot = None
+        self.proc = None
         with open(module_path, "rb") as f:
             source = f.read()
         self.template = get_template(limits)
@@ -335,6 +337,7 @@ class TemplateWorker(WorkerProcess):
             if not creds:
                 raise SandboxFailed(self._failed("it did not say who it is"))
             host_pid = struct.unpack("3i", creds[0][:12])[0]
+            self.proc = types.SimpleNamespace(pid=host_pid)  # as a per-submission worker's Popen, for tests
             self.pidfd = os.pidfd_open(host_pid)
             if self.cgroup is not None:
                 self.cgroup.add(host_pid)  # raises OSError: fail closed

@@ -136,6 +136,9 @@ def child(ctrl: socket.socket, wakeup: int, slot: str, request: dict, fds: list[
             raise OSError("Landlock is not available")
         if not seccomp.install(seccomp.build(self_pid=os.getpid())):
             raise OSError("the seccomp filter could not be installed")
+        # What a per-submission worker looks like from inside (`python worker.py REQ REP`, as __main__).
+        sys.argv = [os.path.join(os.path.dirname(worker.__file__), "worker.py"), str(req_r), str(rep_w)]
+        sys.modules["__main__"] = worker
         go_sock.sendall(ACK)
         go_sock.close()
     except BaseException as exc:  # noqa: BLE001 - fail closed: no student code after a failed step
@@ -143,11 +146,25 @@ def child(ctrl: socket.socket, wakeup: int, slot: str, request: dict, fds: list[
             os.write(2, f"nncourse template: confining the worker failed: {exc!r}\n".encode())
         finally:
             os._exit(CONFINE_FAILED)
+    os._exit(_run(req_r, rep_w))
+
+
+def _run(req_r: int, rep_w: int) -> int:
+    """worker.serve, ending with the exit status Python itself would give (`python worker.py` did)."""
+    import traceback
+    code = 0
     try:
         worker.serve(req_r, rep_w)
-        worker.flush_printed()
-    finally:
-        os._exit(0)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - as an uncaught exception: its traceback on stderr, status 1
+        try:
+            traceback.print_exc()
+        except BaseException:  # noqa: BLE001
+            pass
+        code = 1
+    worker.flush_printed()
+    return code
 
 
 def serve(ctrl: socket.socket) -> None:
