@@ -377,10 +377,10 @@ class TemplateWorker(WorkerProcess):
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
             except OSError:
                 pass
+        if self.status is None and self.slot is not None:  # reaped: its cgroup is empty by then
+            self.status = self.template.wait_exit(self.slot, 5.0)
         if self.cgroup is not None:
             self.cgroup.kill()
-        if self.status is None and self.slot is not None:
-            self.status = self.template.wait_exit(self.slot, 5.0)
         self.close()
 
     def close(self) -> None:
