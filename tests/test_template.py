@@ -236,3 +236,21 @@ def test_grading_b_after_a_equals_b_alone(tmp_path):
         alone = grade(course, ex, sub)  # a per-submission worker (a single check's path)
     assert warm.score == warm.max_score
     assert _strip(warm) == _strip(alone)
+
+
+def test_a_template_that_died_is_started_again(modules):
+    a_path, b_path = modules
+    first = _session(b_path)
+    try:
+        assert StudentModule(first).look("/slots/none") == []
+        old = _template_of(first)
+    finally:
+        first.close()
+    old.proc.kill()
+    old.proc.wait(timeout=10)
+    second = _session(b_path)
+    try:
+        assert StudentModule(second).look("/slots/none") == []
+        assert isinstance(second.worker, template.TemplateWorker) and _template_of(second) is not old
+    finally:
+        second.close()

@@ -56,6 +56,10 @@ class SandboxFailed(SandboxError):
 
 
 class TemplateUnavailable(Exception):
+    """The template did not take a request (it died meanwhile): start it again."""
+
+
+class TemplateStartFailed(TemplateUnavailable):
     """The template could not be started: this process grades with the per-submission worker."""
 
 
@@ -89,12 +93,20 @@ def describe() -> str:
 
 
 def start_worker(module_path: str, module_name: str, limits: Limits) -> WorkerProcess:
-    """A child of this process's template, or a per-submission worker where the template cannot run."""
-    if unavailable_reason() is None:
+    """A child of this process's template, or a per-submission worker where the template cannot run.
+
+    A template that died between two submissions is started again (get_template); one that
+    cannot start leaves this process to per-submission workers, which confine just as much.
+    """
+    for _attempt in range(2):
+        if unavailable_reason() is not None:
+            break
         try:
             return TemplateWorker(module_path, module_name, limits)
-        except TemplateUnavailable as exc:
+        except TemplateStartFailed as exc:
             _BROKEN[os.getpid()] = str(exc)
+        except TemplateUnavailable:
+            continue
     return WorkerProcess(module_path, module_name, limits)
 
 
@@ -148,7 +160,7 @@ class Template:
         inside.close()
         if failure:
             self.close()
-            raise TemplateUnavailable(str(failure[0]))
+            raise TemplateStartFailed(str(failure[0]))
         try:
             self.ctrl.send(json.dumps({"slots": SLOTS, "landlock": self._rules()}).encode())
             ready, _, _ = select.select([self.ctrl], [], [], START_TIMEOUT)
@@ -157,7 +169,7 @@ class Template:
             hello = {"error": str(exc)}
         if "ready" not in hello:
             self.close()
-            raise TemplateUnavailable(f"no answer from the template ({self.stderr.text().strip()[-300:]})")
+            raise TemplateStartFailed(f"no answer from the template ({self.stderr.text().strip()[-300:]})")
         self.scratch.remove()  # bound into the sandbox by now; nothing is left if we are killed later
         threading.Thread(target=self._dispatch, name="nncourse-template-ctrl", daemon=True).start()
 
