@@ -254,3 +254,31 @@ def test_a_template_that_died_is_started_again(modules):
         assert isinstance(second.worker, template.TemplateWorker) and _template_of(second) is not old
     finally:
         second.close()
+
+
+def _status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def test_a_child_stacks_its_own_filter_runs_unprivileged_in_its_own_cgroup(modules):
+    from nncourse.sandbox import isolation
+    _a_path, b_path = modules
+    session = _session(b_path)
+    try:
+        StudentModule(session).look("/slots/none")
+        worker = session.worker
+        status = _status(worker.proc.pid)
+        assert status["Seccomp"].strip() == "2" and status["NoNewPrivs"].strip() == "1"
+        assert int(status.get("Seccomp_filters", "2").strip()) >= 2  # the sandbox's and its own, stricter one
+        uid = int(status["Uid"].split()[0])
+        assert uid != 0 and (isolation.detect().uid is None or uid == isolation.detect().uid)
+        if worker.cgroup is not None:
+            assert worker.cgroup.pids() == [worker.proc.pid]
+            folders = list(worker.cgroup.folders.values())
+        pid = worker.proc.pid
+    finally:
+        session.close()
+    assert not os.path.exists(f"/proc/{pid}") or " Z " in open(f"/proc/{pid}/stat").read()
+    if worker.cgroup is None and "folders" in locals():
+        assert not any(os.path.exists(f) for f in folders)
