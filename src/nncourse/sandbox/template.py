@@ -320,7 +320,7 @@ class TemplateWorker(WorkerProcess):
                 os.close(fd)
             go.close()
             go_child.close()
-            self._release()
+            self.close()
             raise
         for fd in (req_r, rep_w, out_w, err_w):
             os.close(fd)
