@@ -48,6 +48,8 @@ class RunLoop:
         self.collection_errors = list(self.grader.collection_errors)
         # as pytest's own loop: after a collection error nothing runs (the Result says why)
         self._items = [] if session.testsfailed else list(session.items)
+        for item in self._items:
+            _remember_markers(item)
         for job in self.jobs:
             with quiet():
                 job(self)
@@ -60,6 +62,23 @@ class RunLoop:
         hook = self._session.config.hook if self._session else None
         for i, item in enumerate(items):
             hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+
+
+def _remember_markers(item) -> None:
+    """The item's markers, looked up once rather than on every submission (pytest walks the item's
+    parents ~6 times per test for skip, xfail, filterwarnings and usefixtures: ~10% of the trusted
+    side). A marker added at run time (item.add_marker) empties the item's memory."""
+    lookup, add, memory = item.iter_markers_with_node, item.add_marker, {}
+
+    def iter_markers_with_node(name=None):
+        if name not in memory:
+            memory[name] = list(lookup(name))
+        return iter(memory[name])
+
+    def add_marker(*args, **kwargs):
+        memory.clear()
+        return add(*args, **kwargs)
+    item.iter_markers_with_node, item.add_marker = iter_markers_with_node, add_marker
 
 
 @contextlib.contextmanager
