@@ -65,9 +65,10 @@ class RunLoop:
 
 
 def _remember_markers(item) -> None:
-    """The item's markers, looked up once rather than on every submission (pytest walks the item's
-    parents ~6 times per test for skip, xfail, filterwarnings and usefixtures: ~10% of the trusted
-    side). A marker added at run time (item.add_marker) empties the item's memory."""
+    """The item's markers and keywords, looked up once rather than on every submission (pytest walks
+    the item's parents ~6 times per test for skip, xfail, filterwarnings and usefixtures, and again
+    for each report's keywords: ~10% of the trusted side). A marker added at run time
+    (item.add_marker) empties the item's memory."""
     lookup, add, memory = item.iter_markers_with_node, item.add_marker, {}
 
     def iter_markers_with_node(name=None):
@@ -79,6 +80,9 @@ def _remember_markers(item) -> None:
         memory.clear()
         return add(*args, **kwargs)
     item.iter_markers_with_node, item.add_marker = iter_markers_with_node, add_marker
+    # Every report copies the item's keywords, which chain through each parent node on every
+    # iteration (~36 nested iterations per test): one flat mapping with the same keys and values.
+    item.keywords = {key: item.keywords[key] for key in item.keywords}
 
 
 @contextlib.contextmanager
