@@ -50,6 +50,7 @@ class RunLoop:
         self._items = [] if session.testsfailed else list(session.items)
         for item in self._items:
             _remember_markers(item)
+        _remember_hook_proxies(session)
         for job in self.jobs:
             with quiet():
                 job(self)
@@ -83,6 +84,18 @@ def _remember_markers(item) -> None:
     # Every report copies the item's keywords, which chain through each parent node on every
     # iteration (~36 nested iterations per test): one flat mapping with the same keys and values.
     item.keywords = {key: item.keywords[key] for key in item.keywords}
+
+
+def _remember_hook_proxies(session) -> None:
+    """item.ihook asks the session for the hooks of the item's folder ~14 times per test, and the
+    session works out the conftest files of that folder each time; after collection they are fixed."""
+    find, proxies = session.gethookproxy, {}
+
+    def gethookproxy(fspath):
+        if fspath not in proxies:
+            proxies[fspath] = find(fspath)
+        return proxies[fspath]
+    session.gethookproxy = gethookproxy
 
 
 @contextlib.contextmanager
