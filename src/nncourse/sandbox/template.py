@@ -34,6 +34,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 import types
@@ -199,7 +200,7 @@ class Template:
         # No cgroup of its own: it runs no student code (each child is moved into its own before
         # any), and a group would outlive a grading process killed with SIGKILL.
         fd = seccomp.program_fd(seccomp.build(allow_fork=True))
-        python = os.path.realpath(confine.sys.executable)
+        python = os.path.realpath(sys.executable)
         argv = isolation.bwrap_args(None, "template", self.scratch.code, scratch_bytes + 16 * 1024**2, fd,
                                     self.scratch.stage, code_files=FILES, slots=SLOTS)
         argv += [python, "-I", "-B", f"{isolation.INSIDE_CODE}/template_server.py", str(inside.fileno())]
