@@ -195,7 +195,8 @@ def test_a_timeout_kills_that_child_and_nothing_else(modules):
 def test_a_failed_confinement_step_runs_no_student_code(modules, monkeypatch, tmp_path):
     """The child fails to set its rlimits: it exits before the module is imported; the Result says so."""
     from nncourse.grading import batch
-    monkeypatch.setattr(template, "_rlimits", lambda limits, active: {"no such limit": 1})
+    from nncourse.sandbox import template_worker
+    monkeypatch.setattr(template_worker, "_rlimits", lambda limits, active: {"no such limit": 1})
     marker = tmp_path / "ran"
     student = tmp_path / "activations.py"
     student.write_text((REPO / "solutions" / "exercise2" / "activations.py").read_text()
