@@ -31,25 +31,8 @@ GRADER_FAULT = "the grader itself failed on this test; tell your instructor (you
 
 
 def _marker_arg(item, name, default=None):
-    marker = _closest_marker(item, name)
+    marker = item.get_closest_marker(name)
     return marker.args[0] if marker and marker.args else default
-
-
-def _closest_marker(item, name):
-    """item.get_closest_marker, looked up once per collected item (a collected suite grades many
-    submissions with the same items, and each lookup walks the item's parents)."""
-    cache = item.__dict__.setdefault("_nncourse_markers", {})
-    if name not in cache:
-        cache[name] = item.get_closest_marker(name)
-    return cache[name]
-
-
-def _reference_names(item) -> list:
-    """The args of every `uses_reference` marker of the item, looked up once per collected item."""
-    cache = item.__dict__.setdefault("_nncourse_markers", {})
-    if "uses_reference*" not in cache:
-        cache["uses_reference*"] = [n for m in item.iter_markers("uses_reference") for n in m.args]
-    return cache["uses_reference*"]
 
 
 def student_message(exc: BaseException, target: str) -> tuple[TestStatus, str] | None:
@@ -144,7 +127,7 @@ class GraderPlugin:
         that timed out before (without a reference, those fail at once); never for the test's target."""
         target = str(_marker_arg(item, "target", "") or "")
         reference = self._reference_module() if self.reference_path else None
-        declared = {getattr(n, "name", n): n for n in _reference_names(item)} \
+        declared = {getattr(n, "name", n): n for m in item.iter_markers("uses_reference") for n in m.args} \
             if reference is not None else {}
         refused = {}
         for name, why in self.session.hung.items():
@@ -183,7 +166,7 @@ class GraderPlugin:
         max_points = float(_marker_arg(item, "points", 0) or 0)
         base = dict(name=item.name, target=target or item.name, max_points=max_points,
                     duration=round(call.duration, 4))
-        if not target or (self.require_points and _closest_marker(item, "points") is None):
+        if not target or (self.require_points and item.get_closest_marker("points") is None):
             return TestResult(**base, points=0.0, status=TestStatus.error,
                               message=GRADER_FAULT, instructor_detail="test lacks a target or points marker")
         if report.passed:
