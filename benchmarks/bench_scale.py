@@ -5,8 +5,10 @@ the mutants, each with a comment of its own so every hash differs) and prints
 submissions per second for
   - the naive way: one `python -m pytest grader/<exercise>` process per submission,
     the student's module imported in-process (no sandbox), JOBS at a time;
-  - `nncourse grade --jobs JOBS` (grading processes that collect the suite once);
-  - `nncourse grade --scheduler local` (a local Dask cluster of JOBS workers);
+  - `nncourse grade --jobs JOBS` (grading processes that collect the suite once), with the
+    per-submission worker (NNCOURSE_NO_TEMPLATE=1) and with the warmed template, side by side
+    (and the template with 2 x JOBS processes: each waits for its worker at every call);
+  - `nncourse grade --scheduler local` (a local Dask cluster of JOBS workers, template);
 then the per-submission overhead inside a grading process and the latency of a
 student's `check` against `python -c "import numpy"`.
 Prints figures; asserts nothing.
@@ -146,12 +148,13 @@ def naive(course, ex, paths: list[Path], jobs: int, scratch: Path) -> float:
     return seconds
 
 
-def nncourse_grade(ex, paths: list[Path], extra: list[str]) -> tuple[float, list[dict]]:
+def nncourse_grade(ex, paths: list[Path], extra: list[str], env: dict | None = None) -> tuple[float, list[dict]]:
     """Seconds for one `nncourse grade` of the class, and its Results."""
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "nncourse", "grade", ex.id, *map(str, paths), "--json", *extra],
                           cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_COURSE": str(REPO)})
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_COURSE": str(REPO),
+                               **(env or {})})
     seconds = time.perf_counter() - start
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     if len(results) != len(paths):
@@ -161,27 +164,60 @@ def nncourse_grade(ex, paths: list[Path], extra: list[str]) -> tuple[float, list
 
 
 # Run in a child: processor time of one grading process per submission, split into the trusted side
-# (pytest, checks, protocol) and the worker (its start and NumPy import, then the calls).
+# (pytest, checks, protocol) and the worker (its start and NumPy import, then the calls). The
+# per-submission worker's time is that of our finished children; the template's children are the
+# template's, so there it is read from /proc (the template's own time and that of its reaped children).
 PROFILE = """
-import json, resource, sys
+import json, os, resource, sys
 from nncourse.course import load_course
-from nncourse.grading.engine import grade_collected
-from nncourse.sandbox.proxy import Session
+from nncourse.grading.engine import grade_collected, new_session
+from nncourse.sandbox import template
 from nncourse.submission import resolve_submission
+warm = template.unavailable_reason() is None
+def sandbox_cpu():
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for t in list(template._TEMPLATES.values()):
+        for pid in [t.proc.pid] + descendants(t.proc.pid):
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(x) for x in fields[11:15]) / tick
+    return total
+def descendants(pid):
+    kids = {}
+    for e in os.listdir("/proc"):
+        if e.isdigit():
+            try:
+                kids.setdefault(int(open(f"/proc/{e}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(e))
+            except OSError:
+                pass
+    out, todo = [], [pid]
+    while todo:
+        for c in kids.get(todo.pop(), []):
+            out.append(c); todo.append(c)
+    return out
 def cpu(who):
     usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-course = load_course(sys.argv[1]); ex = course.exercise(sys.argv[2]); n = 10
+    return usage.ru_utime + usage.ru_stime + (sandbox_cpu() if who == resource.RUSAGE_CHILDREN and warm else 0)
+course = load_course(sys.argv[1]); ex = course.exercise(sys.argv[2]); n = int(sys.argv[4])
+new_session(str(course.path(ex.solution)), ex.module_name, None, warm=True).ensure_loaded()  # the template starts
 start = cpu(resource.RUSAGE_CHILDREN)
 for _ in range(n):
-    session = Session(str(course.path(ex.solution)), ex.module_name); session.ensure_loaded(); session.close()
+    session = new_session(str(course.path(ex.solution)), ex.module_name, None, warm=True)
+    session.ensure_loaded(); session.close()
 worker_start = (cpu(resource.RUSAGE_CHILDREN) - start) / n
 with resolve_submission(sys.argv[3], ex.module) as sub:
     grade_collected(course, ex, sub)
     trusted, worker = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+    if len(sys.argv) > 5:
+        import cProfile, pstats
+        profiler = cProfile.Profile(); profiler.enable()
     for _ in range(n):
         grade_collected(course, ex, sub)
     trusted, worker = (cpu(resource.RUSAGE_SELF) - trusted) / n, (cpu(resource.RUSAGE_CHILDREN) - worker) / n
+    if len(sys.argv) > 5:
+        profiler.disable(); pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
 print(json.dumps({"trusted": trusted, "worker": worker, "worker_start": worker_start}))
 """
 
@@ -192,10 +228,13 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_profile(ex, submission: Path) -> str:
-    done = subprocess.run([sys.executable, "-c", PROFILE, str(REPO), ex.id, str(submission / ex.module)],
+def cpu_profile(ex, submission: Path, env: dict, n: int = 10, cprofile: bool = False) -> str:
+    done = subprocess.run([sys.executable, "-c", PROFILE, str(REPO), ex.id, str(submission / ex.module), str(n),
+                           *(["profile"] if cprofile else [])],
                           capture_output=True, text=True, cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_ISOLATION": "rlimits"})
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), **env})
+    if cprofile:
+        print(done.stderr[-6000:])
     try:
         got = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
@@ -224,43 +263,56 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5, help="runs of the check latency (median)")
     parser.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster")
+    parser.add_argument("--cprofile", action="store_true", help="print cProfile of grade_collected (template)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
     from nncourse.course import load_course
     course = load_course(REPO, check_files=False)
     ex = course.exercise(args.exercise)
     print(f"{args.n} submissions of {ex.id}, {args.jobs} at a time, on {os.cpu_count()} cores "
-          f"(load average {os.getloadavg()[0]:.1f})")
+          f"(load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} at the start)")
     with tempfile.TemporaryDirectory(prefix="nncourse-bench-") as tmp:
         scratch = Path(tmp)
         paths = build_class(course, ex, args.n, scratch / "class")
         before = children_cpu()
         rows = [("naive (pytest per submission, no sandbox)", naive(course, ex, paths, args.jobs, scratch), None)]
         naive_cpu = (children_cpu() - before) / args.n
+        seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)], {"NNCOURSE_NO_TEMPLATE": "1"})
+        rows.append((f"nncourse grade --jobs {args.jobs}, per-submission worker", seconds, results))
         seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
-        rows.append((f"nncourse grade --jobs {args.jobs}", seconds, results))
+        rows.append((f"nncourse grade --jobs {args.jobs}, warmed template", seconds, results))
+        more = 2 * args.jobs  # a grading process waits for its worker at each call: more processes fill the cores
+        seconds, _ = nncourse_grade(ex, paths, ["--jobs", str(more)])
+        rows.append((f"nncourse grade --jobs {more}, warmed template", seconds, None))
         if not args.no_dask:
             seconds, dask_results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs), "--scheduler", "local"])
             rows.append((f"nncourse grade --scheduler local ({args.jobs} workers)", seconds, dask_results))
-        profile = cpu_profile(ex, paths[0])
+        profiles = [("per-submission worker (rlimits isolation, so that the worker's time is counted)",
+                     cpu_profile(ex, paths[0], {"NNCOURSE_ISOLATION": "rlimits"})),
+                    ("warmed template (bubblewrap; the sandbox's time read from /proc)",
+                     cpu_profile(ex, paths[0], {}, cprofile=args.cprofile))]
+        same = _same_results(rows[1][2], rows[2][2])
     base = args.n / rows[0][1]
     print(f"\n{'way':<50} {'seconds':>8} {'subs/s':>8} {'x naive':>8}")
     for name, seconds, _ in rows:
         print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f}")
 
-    graded = [r for r in rows[1][2] if r["tests"]]
-    if graded:
+    print(f"Results of the two workers identical (but durations): {same}")
+    for name, seconds, results in rows[1:3]:
+        graded = [r for r in results if r["tests"]]
+        if not graded:
+            continue
         per = statistics.mean(r["duration"] for r in graded)
         tests = statistics.mean(sum(t["duration"] for t in r["tests"]) for r in graded)
         first = statistics.mean(max(t["duration"] for t in r["tests"][:1]) for r in graded)
-        fixed = rows[1][1] - per * len(graded) / args.jobs
-        print(f"\nper submission in a grading process: {per * 1000:.0f} ms, of which tests {tests * 1000:.0f} ms "
-              f"(the first test, which starts the worker and imports the module: {first * 1000:.0f} ms), "
-              f"pytest and worker overhead {(per - tests) * 1000:.0f} ms")
-        print(f"fixed cost of the run (processes, collection, start-up): {fixed:.1f} s")
+        fixed = seconds - per * len(graded) / args.jobs
+        print(f"\n{name}: per submission in a grading process: {per * 1000:.0f} ms, of which tests "
+              f"{tests * 1000:.0f} ms (the first test, which starts the worker and imports the module: "
+              f"{first * 1000:.0f} ms), pytest and worker overhead {(per - tests) * 1000:.0f} ms; "
+              f"fixed cost of the run (processes, collection, start-up): {fixed:.1f} s")
 
-    print(f"processor time per submission (collected suite, rlimits isolation so that the worker's time is "
-          f"counted): {profile}")
+    for name, profile in profiles:
+        print(f"processor time per submission (collected suite), {name}: {profile}")
     print(f"processor time per submission of the naive way: {naive_cpu * 1000:.0f} ms")
 
     numpy_time = wall([sys.executable, "-c", "import numpy"], args.repeat)
@@ -268,6 +320,15 @@ def main() -> None:
     check = wall([sys.executable, "-m", "nncourse", "check", ex.id, "--dir", str(solution.parent)], args.repeat)
     print(f"\ncheck {ex.id}: {check:.3f} s; python -c 'import numpy': {numpy_time:.3f} s; "
           f"ratio {check / numpy_time:.1f}x (target <= 5x)")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def _same_results(one: list[dict], other: list[dict]) -> bool:
+    def key(result: dict) -> str:
+        result = {k: v for k, v in result.items() if k != "duration"}
+        result["tests"] = [{k: v for k, v in t.items() if k != "duration"} for t in result.get("tests", [])]
+        return json.dumps(result, sort_keys=True)
+    return len(one) == len(other) and all(key(a) == key(b) for a, b in zip(one, other))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def diagnose() -> list[tuple[str, str]]:
     """(name, value) facts about each layer of the sandbox and the tools it runs on."""
     import numpy
 
-    from nncourse.sandbox import cgroup, isolation, landlock
+    from nncourse.sandbox import cgroup, isolation, landlock, template
     active = isolation.detect()
     abi = landlock.abi_version()
     return [("isolation", active.kind),
@@ -27,9 +27,10 @@ def diagnose() -> list[tuple[str, str]]:
             ("namespaces", _namespaces_text(active)),
             ("seccomp", _seccomp_text(active)),
             ("cgroup", cgroup.support().describe()),
-            ("landlock", f"ABI {abi}" + (" (used in the weak mode)" if abi else "") if abi
+            ("landlock", f"ABI {abi}" + (" (used in the weak mode, and by the warmed template's children)" if abi else "") if abi
              else "not offered by this kernel (the weak mode has no file-system isolation)"),
             ("host uid", _uid_text(active)),
+            ("workers", template.describe()),
             ("hidden grading", "runs" if active.strong else
              "refused unless --allow-weak-isolation or `allow_weak_isolation: true` in course.yaml"),
             ("python", f"{platform.python_version()} ({sys.executable})"),

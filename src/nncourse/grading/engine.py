@@ -55,13 +55,19 @@ def _plugin_args(course: Course, ex: Exercise, module_path: str, suite: str, see
                 budgets=budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
 
 
-def new_session(module_path: str, module_name: str, limits: Limits | None) -> Session:
+def new_session(module_path: str, module_name: str, limits: Limits | None, warm: bool = False) -> Session:
     """The sandboxed worker session of one submission.
 
-    The one place a grading process makes workers: a warmed fork-server template
-    (a worker that has imported NumPy, forked per submission) slots in here.
+    The one place a grading process makes workers. warm (a grading process that
+    grades many): a child of this process's warmed template (sandbox/template.py)
+    where it can run; else (a student's single `check`, where starting a template
+    would cost more than it saves) a per-submission worker.
     """
-    return Session(module_path, module_name, limits)
+    from nncourse.sandbox import template
+    session = Session(module_path, module_name, limits)
+    if warm and template.unavailable_reason() is None:
+        session.worker_factory = template.start_worker
+    return session
 
 
 class _Grading:
@@ -75,7 +81,8 @@ class _Grading:
     def __init__(self, course: Course, ex: Exercise, submission: Submission, suite: str, seed: int,
                  session: Session | None, limits: Limits | None, started: float | None = None):
         self.course, self.ex, self.submission, self.suite = course, ex, submission, suite
-        self.session = session or new_session(str(submission.module_path), ex.module_name, limits)
+        self.session = session or new_session(str(submission.module_path), ex.module_name, limits,
+                                              warm=started is None)
         self.args = _plugin_args(course, ex, str(submission.module_path), suite, seed, self.session)
         self.started = started
         self.result: Result | None = None

@@ -220,10 +220,13 @@ class WorkerCgroup:
 
     def join(self) -> None:
         """Move the calling process into every group (in the child between fork and exec)."""
-        pid = str(os.getpid())
+        self.add(os.getpid())
+
+    def add(self, pid: int) -> None:
+        """Move process `pid` into every group (a warmed template's child, by its host pid); raises OSError."""
         for folder in [*self.folders.values(), *([self.kill_folder] if self.kill_folder else [])]:
             with open(os.path.join(folder, "cgroup.procs"), "w") as f:
-                f.write(pid)
+                f.write(str(pid))
 
     def pids(self) -> list[int]:
         folder = self.folders.get("v2") or self.folders.get("pids")

@@ -47,7 +47,8 @@ class Scratch:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def make_scratch(module_path: str, module_name: str, uid: int | None, stage: list[str] = ()) -> Scratch:
+def make_scratch(module_path: str, module_name: str, uid: int | None, stage: list[str] = (),
+                 files: tuple[str, ...] = isolation.WORKER_FILES) -> Scratch:
     """Copy what the worker reads into a fresh folder that only `uid` (and we) can read."""
     import tempfile
     base = tempfile.mkdtemp(prefix="nncourse-worker-")
@@ -57,14 +58,14 @@ def make_scratch(module_path: str, module_name: str, uid: int | None, stage: lis
         os.mkdir(folder, 0o700)
     submission = os.path.join(sub_dir, f"{module_name}.py")
     shutil.copyfile(module_path, submission)
-    for name in isolation.WORKER_FILES:
+    for name in files:
         shutil.copyfile(HERE / name, os.path.join(code, name))
     staged = {}
     for i, path in enumerate(stage):
         staged[path] = os.path.join(base, f"stage{i}")
         os.mkdir(staged[path], 0o755)
     if uid is not None:
-        for item in (sub_dir, code, work, submission, *(os.path.join(code, n) for n in isolation.WORKER_FILES)):
+        for item in (sub_dir, code, work, submission, *(os.path.join(code, n) for n in files)):
             os.chown(item, uid, uid)
     return Scratch(base, submission, code, work, staged)
 
@@ -136,6 +137,15 @@ def stage_mounts(staged: dict[str, str]) -> None:
 
 def landlock_rules(scratch: Scratch) -> list[tuple[str, int]]:
     """What a weak-mode worker may touch: the Python tree and NumPy (read), its own files, its scratch."""
+    return python_rules() + [(scratch.submission, landlock.READ), (scratch.code, landlock.READ),
+                             (scratch.work, landlock.READ | landlock.WRITE)]
+
+
+def python_rules() -> list[tuple[str, int]]:
+    """Landlock rules of every worker: the Python tree and NumPy (read, run), a few /etc and /dev files.
+
+    Also what a warmed template's child gets, plus its own slot (sandbox/template_server.py).
+    """
     read, run = landlock.READ, landlock.READ | landlock.EXECUTE
     rules = [(p, run) for p in ("/usr", "/lib", "/lib64", "/bin")]
     rules += [(f"/etc/{n}", read) for n in isolation.ETC_FILES]
@@ -159,8 +169,6 @@ def landlock_rules(scratch: Scratch) -> list[tuple[str, int]]:
     for site_dir in site_dirs:
         rules.append((site_dir, landlock.READ_DIR))  # names only: the import system lists it
         rules += [(os.path.join(site_dir, pkg), run) for pkg in SANDBOX_PACKAGES]
-    rules += [(scratch.submission, read), (scratch.code, read),
-              (scratch.work, read | landlock.WRITE)]
     return rules
 
 

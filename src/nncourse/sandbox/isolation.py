@@ -89,11 +89,14 @@ def reachable_by(path: str, uid: int | None) -> bool:
     return bool(os.stat(real).st_mode & 0o004)
 
 
-def bwrap_args(submission: str, module_name: str, code_dir: str, scratch_bytes: int,
-               seccomp_fd: int | None, staged: dict[str, str] | None = None) -> list[str]:
+def bwrap_args(submission: str | None, module_name: str, code_dir: str, scratch_bytes: int,
+               seccomp_fd: int | None, staged: dict[str, str] | None = None,
+               code_files: tuple[str, ...] = WORKER_FILES, slots: str | None = None) -> list[str]:
     """The bwrap command line up to (not including) the program to run inside.
 
     staged: host path -> a stand-in path the sandbox uid can reach (see confine.stage_mounts).
+    submission None and slots: the warmed template's sandbox (sandbox/template.py), whose
+    children each get a folder on the size-capped tmpfs `slots` instead.
     """
     staged = staged or {}
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -112,11 +115,12 @@ def bwrap_args(submission: str, module_name: str, code_dir: str, scratch_bytes: 
     # and / and /dev read-only: nothing written inside is unbounded or reaches the host.
     cap = str(scratch_bytes)
     args += ["--proc", "/proc", "--dev", "/dev", "--size", cap, "--tmpfs", "/dev/shm",
-             "--size", cap, "--tmpfs", "/tmp", "--size", cap, "--tmpfs", INSIDE_WORK,
-             "--ro-bind", submission, f"{INSIDE_SUBMISSION}/{module_name}.py"]
-    for name in WORKER_FILES:
+             "--size", cap, "--tmpfs", "/tmp", "--size", cap, "--tmpfs", slots or INSIDE_WORK]
+    if submission is not None:
+        args += ["--ro-bind", submission, f"{INSIDE_SUBMISSION}/{module_name}.py"]
+    for name in code_files:
         args += ["--ro-bind", os.path.join(code_dir, name), f"{INSIDE_CODE}/{name}"]
-    args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", INSIDE_WORK]
+    args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", slots or INSIDE_WORK]
     return args
 
 

@@ -55,6 +55,17 @@ def _signal_name(num: int) -> str:
         return f"signal {num}"
 
 
+def death_message(code: int | None) -> str:
+    """How the worker ended, for the student: a negative code is the signal that killed it."""
+    if code is not None and code < 0:
+        what = f"crashed: {_signal_name(-code)}"
+        if -code == signal.SIGXCPU:
+            what += " (CPU time limit)"
+    else:
+        what = f"exited with status {code}"
+    return f"your code {what} (the Python process running it stopped)"
+
+
 class WorkerProcess:
     """One worker process with its two channels, its output tails, its scratch folder and its cgroup."""
 
@@ -127,13 +138,7 @@ class WorkerProcess:
         self.kill()
         if code is not None and code > 128 and self.isolation.strong:
             code = 128 - code  # bwrap reports a child killed by signal N as status 128 + N
-        if code is not None and code < 0:
-            what = f"crashed: {_signal_name(-code)}"
-            if -code == signal.SIGXCPU:
-                what += " (CPU time limit)"
-        else:
-            what = f"exited with status {code}"
-        return WorkerDied(f"your code {what} (the Python process running it stopped)")
+        return WorkerDied(death_message(code))
 
     def alive(self) -> bool:
         return self.proc.poll() is None

@@ -29,7 +29,10 @@ class Session:
 
     A load failure (syntax error, exception, hang or exit at import) is
     remembered, so every later test fails at once with the same message.
+    worker_factory makes each worker (engine.new_session may choose the warmed template's).
     """
+
+    worker_factory = staticmethod(lambda *args: default_worker(*args))
 
     def __init__(self, module_path: str, module_name: str, limits: Limits | None = None):
         self.module_path, self.module_name = str(module_path), module_name
@@ -50,7 +53,7 @@ class Session:
         if self.worker is None or not self.worker.alive():
             if self.worker is not None:
                 self.worker.kill()
-            self.worker = WorkerProcess(self.module_path, self.module_name, self.limits)
+            self.worker = self.worker_factory(self.module_path, self.module_name, self.limits)
             self.generation += 1
             self._loaded = self._shimmed = False
 
@@ -166,6 +169,15 @@ class Session:
             return RemoteObject(self, value.id, one_line(self._text(reply.get("ref_type", "object"), 200)),
                                 bool(reply.get("ref_callable")))
         return value
+
+
+def default_worker(module_path: str, module_name: str, limits: Limits) -> WorkerProcess:
+    """A per-submission worker; a child of the warmed template when NNCOURSE_TEMPLATE=always (tests run
+    the whole repository that way; grading processes use the template anyway, see engine.new_session)."""
+    if os.environ.get("NNCOURSE_TEMPLATE", "").strip().lower() == "always":
+        from nncourse.sandbox import template
+        return template.start_worker(module_path, module_name, limits)
+    return WorkerProcess(module_path, module_name, limits)
 
 
 def _clip(value, limit: int) -> str:

@@ -36,13 +36,15 @@ _X86_64 = {"clone": 56, "fork": 57, "vfork": 58, "kill": 62, "ptrace": 101, "sys
            "init_module": 175, "quotactl": 179, "tkill": 200, "tgkill": 234, "add_key": 248, "request_key": 249,
            "keyctl": 250, "migrate_pages": 256, "unshare": 272, "move_pages": 279, "perf_event_open": 298,
            "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308, "process_vm_readv": 310,
-           "process_vm_writev": 311, "kcmp": 312, "finit_module": 313, "bpf": 321, "userfaultfd": 323}
+           "process_vm_writev": 311, "kcmp": 312, "finit_module": 313, "bpf": 321, "userfaultfd": 323,
+           "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297}
 _AARCH64 = {"clone": 220, "kill": 129, "ptrace": 117, "syslog": 116, "personality": 92, "vhangup": 58,
             "pivot_root": 41, "chroot": 51, "acct": 89, "mount": 40, "umount2": 39, "init_module": 105,
             "quotactl": 60, "tkill": 130, "tgkill": 131, "add_key": 217, "request_key": 218, "keyctl": 219,
             "migrate_pages": 238, "unshare": 97, "move_pages": 239, "perf_event_open": 241,
             "name_to_handle_at": 264, "open_by_handle_at": 265, "setns": 268, "process_vm_readv": 270,
-            "process_vm_writev": 271, "kcmp": 272, "finit_module": 273, "bpf": 280, "userfaultfd": 282}
+            "process_vm_writev": 271, "kcmp": 272, "finit_module": 273, "bpf": 280, "userfaultfd": 282,
+            "rt_sigqueueinfo": 138, "rt_tgsigqueueinfo": 240}
 # machine -> (AUDIT_ARCH value, syscall numbers)
 ARCHES = {"x86_64": (0xC000003E, {**_X86_64, **_UNIFIED}), "aarch64": (0xC00000B7, {**_AARCH64, **_UNIFIED})}
 
@@ -72,12 +74,14 @@ def supported() -> bool:
     return platform.machine() in ARCHES
 
 
-def build(self_pid: int | None = None, machine: str | None = None) -> bytes:
+def build(self_pid: int | None = None, machine: str | None = None, allow_fork: bool = False) -> bytes:
     """The filter as raw `struct sock_filter` bytes (what bwrap's --seccomp reads).
 
-    self_pid: where no PID namespace hides other processes (the weak mode),
-    kill/tgkill may only target this pid (or the own process group, 0) and tkill
-    is refused. Under bubblewrap the worker sees no process outside its sandbox.
+    self_pid: where no PID namespace hides other processes (the weak mode), or
+    where the sandbox holds others (a template's children), kill/tgkill and
+    rt_(tg)sigqueueinfo may only target this pid (or the own process group, 0)
+    and tkill is refused. allow_fork: the warmed template's sandbox only (its
+    server forks one child per submission; every child stacks the strict filter).
     """
     arch, nrs = ARCHES[machine or platform.machine()]
     prog = [_op(_LD_W_ABS, _ARCH), _op(_JEQ, arch, 1, 0), _deny()]  # another ABI (i386, x32): nothing
@@ -85,16 +89,19 @@ def build(self_pid: int | None = None, machine: str | None = None) -> bytes:
         prog += [_op(_LD_W_ABS, _NR), _op(_JGE, 0x40000000, 0, 1), _deny()]
     prog += _rule(nrs["clone3"], [_deny(errno.ENOSYS)])  # glibc falls back to clone, whose flags we can see
     for name in ("fork", "vfork"):
-        if name in nrs:
+        if name in nrs and not allow_fork:
             prog += _rule(nrs[name], [_deny()])
     for name in DENIED:
         prog += _rule(nrs[name], [_deny()])
     if self_pid is not None:
         only_self = [_op(_LD_W_ABS, _ARG0), _op(_JEQ, self_pid, 2, 0), _op(_JEQ, 0, 1, 0), _deny(), _ret(_ALLOW)]
-        prog += _rule(nrs["kill"], only_self) + _rule(nrs["tgkill"], only_self) + _rule(nrs["tkill"], [_deny()])
-    # clone: a thread (CLONE_THREAD) without namespace flags, nothing else
+        for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+            prog += _rule(nrs[name], only_self)
+        prog += _rule(nrs["tkill"], [_deny()])
+    # clone: a thread (CLONE_THREAD) without namespace flags, nothing else (a process too with allow_fork)
     prog += _rule(nrs["clone"], [_op(_LD_W_ABS, _ARG0), _op(_JSET, NAMESPACE_FLAGS, 0, 1), _deny(),
-                                 _op(_JSET, CLONE_THREAD, 0, 1), _ret(_ALLOW), _deny()])
+                                 _op(_JSET, CLONE_THREAD, 0, 1), _ret(_ALLOW),
+                                 _ret(_ALLOW) if allow_fork else _deny()])
     prog.append(_ret(_ALLOW))
     return b"".join(prog)
 
