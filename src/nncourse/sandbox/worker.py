@@ -31,6 +31,10 @@ class _Opaque(Exception):
     """A result that is not plain data: it is kept in the worker behind a Ref."""
 
 
+class ResultTooLarge(Exception):
+    """A result array larger than a reply may carry: refused before it is copied."""
+
+
 def to_plain(obj, depth=0):
     """A plain-data copy of obj (base types, base ndarrays), or raise _Opaque."""
     if depth > protocol.MAX_DEPTH:
@@ -48,6 +52,9 @@ def to_plain(obj, depth=0):
     if isinstance(obj, str):
         return str(obj)
     if isinstance(obj, np.ndarray):
+        if obj.nbytes > protocol.MAX_REPLY_ARRAY_BYTES:  # refused before a copy: 320 MB would take seconds
+            raise ResultTooLarge(f"an array of {obj.nbytes} bytes is more than a reply may carry "
+                                 f"({protocol.MAX_REPLY_ARRAY_BYTES} bytes)")
         arr = np.array(obj, subok=False, copy=True)
         if arr.dtype.kind == "O":
             try:
@@ -292,11 +299,18 @@ class Worker:
             try:
                 with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                     reply = handler(req)
+            except ResultTooLarge as exc:  # as when the encoded reply is too large (serve): same words
+                reply = {"error": too_large(exc)}
             except BaseException as exc:  # noqa: BLE001 - everything is reported, even SystemExit
                 reply = {"error": describe(exc)}
         reply["warnings"] = [f"{w.category.__name__}: {w.message}"[:500] for w in caught[:20]]
         flush_printed()
         return reply
+
+
+def too_large(exc: Exception) -> dict:
+    return {"type": "ResultTooLarge", "mro": ["ResultTooLarge"],
+            "message": f"the result could not be sent back: {exc}", "traceback": ""}
 
 
 def flush_printed() -> None:
@@ -351,10 +365,7 @@ def serve(req_fd: int, rep_fd: int) -> None:
         try:
             protocol.write_frame(rep_fd, reply, protocol.MAX_REPLY_ARRAY_BYTES, protocol.MAX_HEADER_BYTES)
         except protocol.ProtocolError as exc:
-            protocol.write_frame(rep_fd, {"error": {
-                "type": "ResultTooLarge", "mro": ["ResultTooLarge"],
-                "message": f"the result could not be sent back: {exc}", "traceback": ""},
-                "warnings": [], "id": request_id})
+            protocol.write_frame(rep_fd, {"error": too_large(exc), "warnings": [], "id": request_id})
 
 
 if __name__ == "__main__":
