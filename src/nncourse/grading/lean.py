@@ -12,10 +12,12 @@ NNCOURSE_FULL_PROTOCOL=1 (to compare).
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
 import time
+import warnings
 from typing import Callable
 
 import pytest
@@ -91,13 +93,44 @@ def plan(item, grader) -> LeanItem | None:
 def run(lean: LeanItem, grader, session) -> None:
     """One item as pytest's protocol would run it, its outcome recorded by the grader plugin."""
     item = lean.item
-    with catch_warnings_for_item(item.config, ihook=item.ihook, when="runtest", item=item):
+    with _catching_warnings(item):
         assertion = _assertion_protocol(item)  # pytest_assertrepr_compare's explanations in `assert`s
         next(assertion)
         try:
             _setup_and_call(lean, grader, session)
         finally:
             assertion.close()
+
+
+@contextlib.contextmanager
+def _catching_warnings(item):
+    """pytest's catch_warnings_for_item for an item without filterwarnings markers: the same filters (those
+    in force, then pytest's, the ini's and -W's) and records, the filter list built once rather than per test."""
+    mutated = getattr(warnings, "_filters_mutated", None)
+    if mutated is None:  # another Python's warnings module: pytest's own way
+        with catch_warnings_for_item(item.config, ihook=item.ihook, when="runtest", item=item):
+            yield
+        return
+    key = (id(item.config), tuple(warnings.filters))
+    filters = _FILTERS.get(key)
+    if filters is None:
+        with catch_warnings_for_item(item.config, ihook=None, when="runtest", item=None, record=False):
+            filters = list(warnings.filters)
+        if len(_FILTERS) > 16:
+            _FILTERS.clear()
+        _FILTERS[key] = filters
+    with warnings.catch_warnings(record=True) as log:
+        warnings.filters[:] = filters
+        mutated()
+        try:
+            yield
+        finally:
+            for message in log:
+                item.ihook.pytest_warning_recorded.call_historic(
+                    kwargs=dict(warning_message=message, nodeid=item.nodeid, when="runtest", location=None))
+
+
+_FILTERS: dict[tuple, list] = {}
 
 
 def _setup_and_call(lean: LeanItem, grader, session) -> None:

@@ -101,10 +101,17 @@ def _remember_markers(item) -> None:
             memory[name] = list(lookup(name))
         return iter(memory[name])
 
+    def get_closest_marker(name, default=None):  # the grader plugin asks ~6 times per test
+        if name not in memory:
+            memory[name] = list(lookup(name))
+        found = memory[name]
+        return found[0][1] if found else default
+
     def add_marker(*args, **kwargs):
         memory.clear()
         return add(*args, **kwargs)
     item.iter_markers_with_node, item.add_marker = iter_markers_with_node, add_marker
+    item.get_closest_marker = get_closest_marker
     # Every report copies the item's keywords, which chain through each parent node on every
     # iteration (~36 nested iterations per test): one flat mapping with the same keys and values.
     item.keywords = {key: item.keywords[key] for key in item.keywords}
