@@ -55,7 +55,7 @@ def hooks_are_known(config, grader) -> bool:
 
 
 class LeanItem:
-    """How to run one qualifying item: its fixtures' makers in pytest's order, and its test's argnames."""
+    """How to run one qualifying item: a maker of each of its fixture values, in pytest's order."""
 
     def __init__(self, item, makers: list[tuple[str, Callable[[], object]]]):
         self.item = item
