@@ -108,6 +108,13 @@ class GraderPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
+        with self.running(item):
+            yield
+
+    @contextlib.contextmanager
+    def running(self, item):
+        """Around a test's call (pytest's protocol and the lean loop alike): its budget, the submission's
+        deadline, the target the diagnoses report on, the reference's stand-ins."""
         ceiling = float(_marker_arg(item, "timeout", self.test_timeout))
         times = self.reference_times
         self.budgets[item.nodeid] = spent = budget(times.get(item.nodeid) if times is not None else None, ceiling)
@@ -115,12 +122,12 @@ class GraderPlugin:
         if self.submission_deadline is not None:
             self.session.deadline = min(self.session.deadline, self.submission_deadline)
         target_token = current_target.set(str(_marker_arg(item, "target", "") or ""))  # diagnoses hook
-        with self._stand_ins(item):
-            try:
+        try:
+            with self._stand_ins(item):
                 yield
-            finally:
-                self.session.deadline = None
-                current_target.reset(target_token)
+        finally:
+            self.session.deadline = None
+            current_target.reset(target_token)
 
     def _stand_ins(self, item):
         """The reference answers for the names of the test's `uses_reference` markers, and for functions
@@ -146,11 +153,20 @@ class GraderPlugin:
         outcome = yield
         report = outcome.get_result()
         if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
-            result = self._to_result(item, call, report)
-            self.results.append(result)
-            self.timings[item.nodeid] = (call.duration, result.status)
+            self.record(item, call.duration, report.passed, call.excinfo.value if call.excinfo else None,
+                        report.longrepr)
+
+    def record(self, item, duration: float, passed: bool, exc: BaseException | None, longrepr=None) -> None:
+        """The TestResult of a test's call, or of its failed setup (pytest's reports and the lean loop)."""
+        result = self._to_result(item, duration, passed, exc, longrepr)
+        self.results.append(result)
+        self.timings[item.nodeid] = (duration, result.status)
 
     def pytest_runtest_setup(self, item):
+        self.check_can_run(item)
+
+    def check_can_run(self, item) -> None:
+        """Raises (a setup failure) when the test must not run: time used up, or its target hung before."""
         if self.submission_deadline is not None and time.monotonic() > self.submission_deadline:
             raise _not_run("not run: the submission's total time budget was used up")
         target = str(_marker_arg(item, "target", "") or "")
@@ -161,17 +177,16 @@ class GraderPlugin:
         self.session.close()
 
     # -- classification ----------------------------------------------------------------
-    def _to_result(self, item, call, report) -> TestResult:
+    def _to_result(self, item, duration: float, passed: bool, exc: BaseException | None, longrepr) -> TestResult:
         target = str(_marker_arg(item, "target", "") or "")
         max_points = float(_marker_arg(item, "points", 0) or 0)
         base = dict(name=item.name, target=target or item.name, max_points=max_points,
-                    duration=round(call.duration, 4))
+                    duration=round(duration, 4))
         if not target or (self.require_points and item.get_closest_marker("points") is None):
             return TestResult(**base, points=0.0, status=TestStatus.error,
                               message=GRADER_FAULT, instructor_detail="test lacks a target or points marker")
-        if report.passed:
+        if passed:
             return TestResult(**base, points=max_points, status=TestStatus.passed)
-        exc = call.excinfo.value if call.excinfo else None
         if isinstance(exc, WorkerTimeout) and not getattr(exc, "not_run", False):
             spent = self.budgets.get(item.nodeid, self.test_timeout)
             self.session.hung.setdefault(target, f"timed out in an earlier test (budget {spent:.2g} s), not run again")
@@ -183,7 +198,7 @@ class GraderPlugin:
             return TestResult(**base, points=0.0, status=status, message=message[:MAX_MESSAGE],
                               diagnosis=getattr(exc, "diagnosis", None),  # diagnoses hook
                               diagnosis_names=list(getattr(exc, "diagnosis_names", None) or []))
-        detail = _grader_traceback(exc) if exc else str(report.longrepr)
+        detail = _grader_traceback(exc) if exc else str(longrepr)
         return TestResult(**base, points=0.0, status=TestStatus.error, message=GRADER_FAULT,
                           instructor_detail=detail[-8000:])
 

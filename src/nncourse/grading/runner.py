@@ -21,6 +21,8 @@ from typing import Callable, Iterable
 
 import pytest
 
+from nncourse.grading import lean
+
 # pytest's plugins a grading session does without: each adds work to every test (logging's handlers,
 # the terminal's report lines, capture's fd swaps: ~20% of the trusted side's time per submission) or to
 # start-up; none decides an outcome. What grader code prints goes to a sink per job instead (quiet()).
@@ -41,6 +43,7 @@ class RunLoop:
         self.collection_errors: list[str] = []
         self._session = None
         self._items: list = []
+        self._plans: list | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -58,11 +61,32 @@ class RunLoop:
         return True
 
     def run_items(self) -> None:
-        """Every item's runtest protocol once, the whole setup stack torn down after the last."""
-        items = self._items
-        hook = self._session.config.hook if self._session else None
+        """Every item once, the whole setup stack torn down after the last: a lean run (lean.py) for
+        each item whose protocol would only call it, pytest's runtest protocol for the others."""
+        items, session = self._items, self._session
+        if session is None:
+            return
+        hook = session.config.hook
+        plans = self._lean_plans() if not lean.full_protocol_forced() else [None] * len(items)
+        # the setup stack is pytest's protocol's alone: each of its items tears down to the next of its items
+        next_full: list = [None] * len(items)
+        following = None
+        for i in range(len(items) - 1, -1, -1):
+            next_full[i] = following
+            if plans[i] is None:
+                following = items[i]
         for i, item in enumerate(items):
-            hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+            if plans[i] is not None:
+                lean.run(plans[i], self.grader, session)
+            else:
+                hook.pytest_runtest_protocol(item=item, nextitem=next_full[i])
+
+    def _lean_plans(self) -> list:
+        """Each item's lean run (None: pytest's protocol), worked out once for the session."""
+        if self._plans is None:
+            known = lean.hooks_are_known(self._session.config, self.grader)
+            self._plans = [lean.plan(item, self.grader) if known else None for item in self._items]
+        return self._plans
 
 
 def _remember_markers(item) -> None:
@@ -77,10 +101,17 @@ def _remember_markers(item) -> None:
             memory[name] = list(lookup(name))
         return iter(memory[name])
 
+    def get_closest_marker(name, default=None):  # the grader plugin asks ~6 times per test
+        if name not in memory:
+            memory[name] = list(lookup(name))
+        found = memory[name]
+        return found[0][1] if found else default
+
     def add_marker(*args, **kwargs):
         memory.clear()
         return add(*args, **kwargs)
     item.iter_markers_with_node, item.add_marker = iter_markers_with_node, add_marker
+    item.get_closest_marker = get_closest_marker
     # Every report copies the item's keywords, which chain through each parent node on every
     # iteration (~36 nested iterations per test): one flat mapping with the same keys and values.
     item.keywords = {key: item.keywords[key] for key in item.keywords}
