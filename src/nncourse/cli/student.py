@@ -69,18 +69,17 @@ def check(ctx, exercise, directory, as_json, verbose):
     standard library are named first. Exit status 0 when every check passes
     and the imports keep that rule, 1 otherwise, 2 for a usage error.
     """
-    from nncourse.grading.engine import grade
-    from nncourse.imports import explain_missing_module, import_message
-    from nncourse.printed import PrintedOutput, render_printed
-    from nncourse.reports.terminal import render
-    from nncourse.sandbox.proxy import Session
     from nncourse.submission import resolve_submission
     from nncourse.workspace import find_module, save_last_check
     course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
     module = find_module(ex, directory)
-    rule = import_message(module)
     with resolve_submission(module, ex.module) as sub:
-        session = Session(str(sub.module_path), ex.module_name)
+        session = _start_workers(course, ex, sub)
+        from nncourse.grading.engine import grade  # pytest and the grader: imported while the workers start
+        from nncourse.imports import explain_missing_module, import_message
+        from nncourse.printed import PrintedOutput, render_printed
+        from nncourse.reports.terminal import render
+        rule = import_message(module)
         printed = PrintedOutput(session)
         result = grade(course, ex, sub, suite="public", session=session, extra_plugins=(printed,))
     result = result.model_copy(update={"message": explain_missing_module(result.message)})
@@ -98,6 +97,20 @@ def check(ctx, exercise, directory, as_json, verbose):
             click.echo(section)
     passed = result.counts()["passed"] == len(result.tests) and result.tests
     ctx.exit(0 if passed and not rule else 1)
+
+
+def _start_workers(course, ex, sub):
+    """The submission's worker session, started now, and (in a course folder) the reference's worker that
+    times the checks first: their NumPy imports overlap this process's import of pytest and the grader."""
+    from nncourse.grading import budgets
+    from nncourse.sandbox.proxy import Session
+    budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout)
+    session = Session(str(sub.module_path), ex.module_name)
+    try:
+        session.start()
+    except Exception:  # noqa: BLE001 - grade() starts it again and fails as it always did
+        session.close()
+    return session
 
 
 def _portable_note(session) -> str:
