@@ -69,6 +69,8 @@ def check(ctx, exercise, directory, as_json, verbose):
     standard library are named first. Exit status 0 when every check passes
     and the imports keep that rule, 1 otherwise, 2 for a usage error.
     """
+    from nncourse.sandbox import isolation
+    isolation.start_detection()  # the sandbox's trial run goes on while the course loads and imports run
     from nncourse.submission import resolve_submission
     from nncourse.workspace import find_module, save_last_check
     course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
