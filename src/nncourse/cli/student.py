@@ -1,6 +1,7 @@
 """Student commands: list, fetch, check."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -75,8 +76,7 @@ def check(ctx, exercise, directory, as_json, verbose):
     from nncourse.workspace import find_module, save_last_check
     course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
     module = find_module(ex, directory)
-    with resolve_submission(module, ex.module) as sub:
-        session = _start_workers(course, ex, sub)
+    with resolve_submission(module, ex.module) as sub, _workers(course, ex, sub) as session:
         from nncourse.grading.engine import grade  # pytest and the grader: imported while the workers start
         from nncourse.imports import explain_missing_module, import_message
         from nncourse.printed import PrintedOutput, render_printed
@@ -101,18 +101,24 @@ def check(ctx, exercise, directory, as_json, verbose):
     ctx.exit(0 if passed and not rule else 1)
 
 
-def _start_workers(course, ex, sub):
+@contextlib.contextmanager
+def _workers(course, ex, sub):
     """The submission's worker session, started now, and (in a course folder) the reference's worker that
-    times the checks first: their NumPy imports overlap this process's import of pytest and the grader."""
+    times the checks first: their NumPy imports overlap this process's import of pytest and the grader.
+    Whatever happens, neither outlives the check."""
     from nncourse.grading import budgets
     from nncourse.sandbox.proxy import Session
     budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout)
     session = Session(str(sub.module_path), ex.module_name)
     try:
-        session.start()
-    except Exception:  # noqa: BLE001 - grade() starts it again and fails as it always did
+        try:
+            session.start()
+        except Exception:  # noqa: BLE001 - grade() starts it again and fails as it always did
+            session.close()
+        yield session
+    finally:
         session.close()
-    return session
+        budgets.close_started()
 
 
 def _portable_note(session) -> str:

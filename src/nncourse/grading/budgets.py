@@ -94,6 +94,12 @@ def timing_job(course, ex, suite: Path, test_timeout: float):
     return args, job
 
 
+def close_started() -> None:
+    """Close the reference workers start_reference started that no timing used (the command stopped first)."""
+    while _STARTED:
+        _STARTED.popitem()[1].close()
+
+
 def reference_times(suite: Path, reference: Path, module_name: str, *, thresholds: dict,
                     test_timeout: float) -> dict[str, float]:
     """{test node id: seconds} of the reference on `suite`, measured once per process.

@@ -8,6 +8,7 @@ Student faults never raise out of grade(): they become a Result.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import os
@@ -126,9 +127,11 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
         jobs = [_then_forget(timing[1], extra_plugins), job]
         job.rebind = True
     plugin = GraderPlugin(**(timing[0] if timing is not None else job.args))
-    plugin.session.start()  # the workers import numpy while pytest collects
-    job.session.start()
     try:
+        if timing is not None:  # the workers import numpy while pytest collects
+            with contextlib.suppress(Exception):  # the timing job starts it again, and copes with failing
+                plugin.session.start()
+        job.session.start()
         run_suite(path, plugin, jobs, extra_plugins)
     finally:
         plugin.session.close()
