@@ -12,7 +12,7 @@ submissions per second for
 then the per-submission overhead inside a grading process and the latency of a
 student's `check` against `python -c "import numpy"`.
 Prints figures; asserts nothing.
-Usage: python benchmarks/bench_scale.py [-n 60] [--exercise exercise2] [--jobs 2] [--no-dask]
+Usage: python benchmarks/bench_scale.py [-n 60] [--exercise exercise2] [--jobs 2] [--no-dask] [--check-only]
 """
 from __future__ import annotations
 
@@ -246,12 +246,13 @@ def cpu_profile(ex, submission: Path, env: dict, n: int = 10, cprofile: bool = F
             f"{(os.cpu_count() or 1) / total:.1f} submissions/s")
 
 
-def wall(cmd: list[str], repeat: int) -> float:
+def wall(cmd: list[str], repeat: int, path: str | None = None) -> float:
+    """Median wall seconds of `cmd`, with nncourse imported from `path` (default: this tree's src)."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env={**os.environ, "PYTHONPATH": str(REPO / "src"), "NNCOURSE_COURSE": str(REPO)})
+                       env={**os.environ, "PYTHONPATH": path or str(REPO / "src"), "NNCOURSE_COURSE": str(REPO)})
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -264,11 +265,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of the check latency (median)")
     parser.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster")
     parser.add_argument("--cprofile", action="store_true", help="print cProfile of grade_collected (template)")
+    parser.add_argument("--check-only", action="store_true", help="only the latency of `check` against `import numpy`")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
     from nncourse.course import load_course
     course = load_course(REPO, check_files=False)
     ex = course.exercise(args.exercise)
+    if args.check_only:
+        check_latency(course, ex, args.repeat)
+        return
     print(f"{args.n} submissions of {ex.id}, {args.jobs} at a time, on {os.cpu_count()} cores "
           f"(load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} at the start)")
     with tempfile.TemporaryDirectory(prefix="nncourse-bench-") as tmp:
@@ -315,11 +320,37 @@ def main() -> None:
         print(f"processor time per submission (collected suite), {name}: {profile}")
     print(f"processor time per submission of the naive way: {naive_cpu * 1000:.0f} ms")
 
-    numpy_time = wall([sys.executable, "-c", "import numpy"], args.repeat)
+    check_latency(course, ex, args.repeat)
+
+
+def check_latency(course, ex, repeat: int) -> None:
+    """Median wall time of a student's `check` (on the reference) against `python -c "import numpy"`.
+
+    Run in turn, `repeat` times each, so that a change of load touches all alike: `check` with
+    nncourse's modules as an installed package has them (compiled to bytecode, as pip does; NumPy's
+    are), and from this source tree as it is (where PYTHONDONTWRITEBYTECODE is set, every nncourse
+    module is compiled again at each start).
+    """
+    import compileall
+    import shutil
     solution = course.path(ex.solution)
-    check = wall([sys.executable, "-m", "nncourse", "check", ex.id, "--dir", str(solution.parent)], args.repeat)
-    print(f"\ncheck {ex.id}: {check:.3f} s; python -c 'import numpy': {numpy_time:.3f} s; "
-          f"ratio {check / numpy_time:.1f}x (target <= 5x)")
+    numpy_cmd = [sys.executable, "-c", "import numpy"]
+    check_cmd = [sys.executable, "-m", "nncourse", "check", ex.id, "--dir", str(solution.parent)]
+    with tempfile.TemporaryDirectory(prefix="nncourse-bench-src-") as tmp:
+        shutil.copytree(REPO / "src" / "nncourse", Path(tmp) / "nncourse",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        compileall.compile_dir(str(Path(tmp) / "nncourse"), quiet=1)
+        runs = {"numpy": (numpy_cmd, None), "installed": (check_cmd, tmp), "source": (check_cmd, None)}
+        for cmd, path in runs.values():
+            wall(cmd, 1, path)  # warm the page cache
+        times = {name: [] for name in runs}
+        for _ in range(repeat):
+            for name, (cmd, path) in runs.items():
+                times[name].append(wall(cmd, 1, path))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\npython -c 'import numpy': {med['numpy']:.3f} s; check {ex.id}, nncourse compiled as installed: "
+          f"{med['installed']:.3f} s, ratio {med['installed'] / med['numpy']:.1f}x (target <= 5x); "
+          f"from the source tree without bytecode: {med['source']:.3f} s, {med['source'] / med['numpy']:.1f}x")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -17,6 +17,26 @@ def test_version_and_help(cli):
     assert "Exit status" in cli("grade", "--help").output
 
 
+def test_every_command_is_listed_and_loaded_from_its_own_module():
+    """Commands load lazily: the name -> module table must know each command that a module registers."""
+    import importlib
+    import pkgutil
+    import subprocess
+    import sys
+
+    import nncourse.cli as cli_package
+    code = ("import sys, nncourse.cli as c; c.main.get_command(None, 'check'); "
+            "print(sorted(m for m in sys.modules if m.startswith('nncourse.cli.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['nncourse.cli.options', 'nncourse.cli.student']"
+    for module in pkgutil.iter_modules(cli_package.__path__):
+        importlib.import_module(f"nncourse.cli.{module.name}")
+    registered = cli_package.main.commands
+    assert set(registered) == set(cli_package.COMMAND_MODULES)
+    for name, module in cli_package.COMMAND_MODULES.items():
+        assert registered[name].callback.__module__ == f"nncourse.cli.{module}", name
+
+
 def test_fetch_writes_stub_readme_and_checks(cli, tmp_path):
     res = cli("fetch", EX, "--dir", tmp_path / "ws")
     assert res.exit_code == 0, res.output

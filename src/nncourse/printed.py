@@ -34,6 +34,8 @@ def _snapshot(tail) -> tuple[int, bytes, bytes]:
 
 def _bytes_since(tail, start: int) -> bytes:
     """Bytes the stream got since position `start`, as far as the capped buffer kept them."""
+    if tail.total == start:  # nothing since (the drain thread bumps total first): no snapshot, no wait
+        return b""
     total, head, rest = _snapshot(tail)
     if total == len(head) + len(rest):       # nothing dropped: the whole stream is head + tail
         return (head + rest)[start:]
@@ -74,6 +76,10 @@ class PrintedOutput:
         if worker is None:
             return None
         return worker, _tail_position(worker.stdout), _tail_position(worker.stderr)
+
+    def forget(self) -> None:
+        """Drop what was noted so far (the session's first job timed the reference, not the student)."""
+        self.by_test.clear()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):

@@ -6,6 +6,7 @@ option). Errors are one or two sentences on stderr, never a traceback.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -14,8 +15,27 @@ from nncourse import __version__
 from nncourse.errors import NncourseError
 
 
+# Each command's module, imported only when that command runs (or help lists them all): `check` does not
+# pay for the other commands' imports. Importing a module registers its commands on `main`.
+COMMAND_MODULES = {
+    "check": "student", "fetch": "student", "hint": "student", "list": "student", "score": "student",
+    "submit": "student",
+    "demo": "demo_cli", "doctor": "doctor", "exchange": "exchange", "export": "export_cli",
+    "feedback": "feedback_cli", "report": "feedback_cli", "grade": "instructor", "gradebook": "gradebook_cli",
+    "gradescope": "gradescope_cli", "mutant": "authoring", "release": "release", "validate": "ci",
+}
+
+
 class Group(click.Group):
-    """Turns every NncourseError into a plain message and its exit code."""
+    """Loads a command's module on first use; turns every NncourseError into a plain message and its exit code."""
+
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"nncourse.cli.{COMMAND_MODULES[name]}")
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         try:
@@ -47,18 +67,3 @@ def main(ctx, course_dir):
     a submission could not be graded, a course check breached); 2 usage error.
     """
     ctx.obj = {"course_dir": course_dir}
-
-
-# Importing a command module registers its commands (one per line, to keep merges simple).
-from nncourse.cli import authoring  # noqa: E402,F401
-from nncourse.cli import ci  # noqa: E402,F401
-from nncourse.cli import demo_cli  # noqa: E402,F401
-from nncourse.cli import doctor  # noqa: E402,F401
-from nncourse.cli import exchange  # noqa: E402,F401
-from nncourse.cli import export_cli  # noqa: E402,F401
-from nncourse.cli import feedback_cli  # noqa: E402,F401
-from nncourse.cli import gradebook_cli  # noqa: E402,F401
-from nncourse.cli import gradescope_cli  # noqa: E402,F401
-from nncourse.cli import instructor  # noqa: E402,F401
-from nncourse.cli import release  # noqa: E402,F401
-from nncourse.cli import student  # noqa: E402,F401

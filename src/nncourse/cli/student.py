@@ -1,6 +1,7 @@
 """Student commands: list, fetch, check."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -69,18 +70,18 @@ def check(ctx, exercise, directory, as_json, verbose):
     standard library are named first. Exit status 0 when every check passes
     and the imports keep that rule, 1 otherwise, 2 for a usage error.
     """
-    from nncourse.grading.engine import grade
-    from nncourse.imports import explain_missing_module, import_message
-    from nncourse.printed import PrintedOutput, render_printed
-    from nncourse.reports.terminal import render
-    from nncourse.sandbox.proxy import Session
+    from nncourse.sandbox import isolation
+    isolation.start_detection()  # the sandbox's trial run goes on while the course loads and imports run
     from nncourse.submission import resolve_submission
     from nncourse.workspace import find_module, save_last_check
     course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
     module = find_module(ex, directory)
-    rule = import_message(module)
-    with resolve_submission(module, ex.module) as sub:
-        session = Session(str(sub.module_path), ex.module_name)
+    with resolve_submission(module, ex.module) as sub, _workers(course, ex, sub) as session:
+        from nncourse.grading.engine import grade  # pytest and the grader: imported while the workers start
+        from nncourse.imports import explain_missing_module, import_message
+        from nncourse.printed import PrintedOutput, render_printed
+        from nncourse.reports.terminal import render
+        rule = import_message(module)
         printed = PrintedOutput(session)
         result = grade(course, ex, sub, suite="public", session=session, extra_plugins=(printed,))
     result = result.model_copy(update={"message": explain_missing_module(result.message)})
@@ -98,6 +99,26 @@ def check(ctx, exercise, directory, as_json, verbose):
             click.echo(section)
     passed = result.counts()["passed"] == len(result.tests) and result.tests
     ctx.exit(0 if passed and not rule else 1)
+
+
+@contextlib.contextmanager
+def _workers(course, ex, sub):
+    """The submission's worker session, started now, and (in a course folder) the reference's worker that
+    times the checks first: their NumPy imports overlap this process's import of pytest and the grader.
+    Whatever happens, neither outlives the check."""
+    from nncourse.grading import budgets
+    from nncourse.sandbox.proxy import Session
+    budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout)
+    session = Session(str(sub.module_path), ex.module_name)
+    try:
+        try:
+            session.start()
+        except Exception:  # noqa: BLE001 - grade() starts it again and fails as it always did
+            session.close()
+        yield session
+    finally:
+        session.close()
+        budgets.close_started()
 
 
 def _portable_note(session) -> str:

@@ -8,6 +8,7 @@ reference's time), never more than the course's test_timeout or its own
 """
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
@@ -15,6 +16,8 @@ MIN_BUDGET = 2.0  # seconds: a loaded 2-core CI machine needs ~1 s for a call th
 FACTOR = 20.0     # a correct solution in another style may be much slower than the reference
 
 _TIMES: dict[tuple, dict[str, float]] = {}
+_FAILED: set[tuple] = set()  # keys whose timing_job failed, until for_suite has said None once
+_STARTED: dict[tuple, object] = {}  # key -> the reference's worker session, started early (start_reference)
 
 
 def budget(reference_seconds: float | None, ceiling: float) -> float:
@@ -37,6 +40,66 @@ def for_suite(course, ex, suite: Path, test_timeout: float) -> dict[str, float] 
         return None
 
 
+def start_reference(course, ex, suite: Path, test_timeout: float) -> None:
+    """Start the worker that will time the reference on `suite`, if its times are still to be measured.
+
+    Why: a process that grades once (a `check` in the course folder) calls this before it imports
+    pytest and the grader, so the worker's NumPy import overlaps those imports. for_suite uses it.
+    """
+    if ex.solution is None or not course.path(ex.solution).is_file():
+        return
+    key = _key(suite, course.path(ex.solution), ex.module_name, test_timeout)
+    if key in _TIMES or key in _STARTED:
+        return
+    from nncourse.sandbox.proxy import Session
+    session = Session(str(course.path(ex.solution)), ex.module_name)
+    try:
+        session.start()
+    except Exception:  # noqa: BLE001 - reference_times starts its own, and fails as it always did
+        session.close()
+        return
+    _STARTED[key] = session
+    atexit.register(session.close)  # not used after all (the process stopped early): no worker left behind
+
+
+def timing_job(course, ex, suite: Path, test_timeout: float):
+    """(plugin arguments, job) that time the reference as the first job of the caller's own pytest
+    session (grade(): one session instead of two), or None when the times are known or there is no
+    reference. A job that fails leaves the times unknown: for_suite gives None once, as when measuring
+    them fails, and measures them again for a later grading."""
+    if ex.solution is None or not course.path(ex.solution).is_file():
+        return None
+    reference = course.path(ex.solution)
+    key = _key(suite, reference, ex.module_name, test_timeout)
+    if key in _TIMES:
+        return None
+    args = dict(module_path=str(reference), module_name=ex.module_name, reference_path=str(reference),
+                thresholds=ex.thresholds, test_timeout=test_timeout, require_points=False, budgets={},
+                session=_STARTED.pop(key, None))
+
+    def job(loop) -> None:
+        from nncourse.result import TestStatus
+        plugin = loop.grader
+        try:
+            plugin.__init__(**args)
+            plugin.session.start()
+            try:
+                loop.run_items()
+            finally:
+                plugin.session.close()
+            _TIMES[key] = {node: seconds for node, (seconds, status) in plugin.timings.items()
+                           if status == TestStatus.passed}
+        except Exception:  # noqa: BLE001 - as for_suite: no times for this grading (not measured again inside it)
+            _FAILED.add(key)
+    return args, job
+
+
+def close_started() -> None:
+    """Close the reference workers start_reference started that no timing used (the command stopped first)."""
+    while _STARTED:
+        _STARTED.popitem()[1].close()
+
+
 def reference_times(suite: Path, reference: Path, module_name: str, *, thresholds: dict,
                     test_timeout: float) -> dict[str, float]:
     """{test node id: seconds} of the reference on `suite`, measured once per process.
@@ -47,11 +110,15 @@ def reference_times(suite: Path, reference: Path, module_name: str, *, threshold
     from nncourse.grading.plugin import GraderPlugin
     from nncourse.result import TestStatus
 
-    key = (str(suite), str(reference), _mtime(reference), _mtime(suite), module_name, test_timeout)
+    key = _key(suite, reference, module_name, test_timeout)
+    if key in _FAILED:  # timing_job failed just now: not again inside the same pytest session
+        _FAILED.discard(key)
+        raise RuntimeError("the reference could not be timed")
     if key not in _TIMES:
         plugin = GraderPlugin(module_path=str(reference), module_name=module_name,
                               reference_path=str(reference), thresholds=thresholds,
-                              test_timeout=test_timeout, require_points=False, budgets={})
+                              test_timeout=test_timeout, require_points=False, budgets={},
+                              session=_STARTED.pop(key, None))
         plugin.session.start()
         try:
             run_suite(suite, plugin, [lambda loop: loop.run_items()])
@@ -60,6 +127,10 @@ def reference_times(suite: Path, reference: Path, module_name: str, *, threshold
         _TIMES[key] = {node: seconds for node, (seconds, status) in plugin.timings.items()
                        if status == TestStatus.passed}
     return _TIMES[key]
+
+
+def _key(suite: Path, reference: Path, module_name: str, test_timeout: float) -> tuple:
+    return (str(suite), str(reference), _mtime(reference), _mtime(suite), module_name, test_timeout)
 
 
 def _mtime(path: Path) -> int:

@@ -8,6 +8,8 @@ Student faults never raise out of grade(): they become a Result.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import functools
 import hashlib
 import os
 import threading
@@ -83,14 +85,22 @@ class _Grading:
         self.course, self.ex, self.submission, self.suite = course, ex, submission, suite
         self.session = session or new_session(str(submission.module_path), ex.module_name, limits,
                                               warm=started is None)
-        self.args = _plugin_args(course, ex, str(submission.module_path), suite, seed, self.session)
+        self.seed = seed
         self.started = started
+        self.rebind = started is None  # point the plugin at this submission when the job starts
         self.result: Result | None = None
+
+    @functools.cached_property
+    def args(self) -> dict:
+        """The plugin's arguments, budgets included (so worked out after a timing job of the same session)."""
+        return _plugin_args(self.course, self.ex, str(self.submission.module_path), self.suite, self.seed,
+                            self.session)
 
     def __call__(self, loop: RunLoop) -> None:
         plugin = loop.grader
         if self.started is None:  # a collected suite: this submission starts now
             self.started = time.monotonic()
+        if self.rebind:
             plugin.__init__(**self.args)
             plugin.session.start()
         plugin.collection_errors = list(loop.collection_errors)
@@ -110,16 +120,40 @@ def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = 
     Never raises for anything the student's code does.
     """
     job = _Grading(course, ex, submission, suite, seed, session, limits, started=time.monotonic())
-    plugin = GraderPlugin(**job.args)
-    plugin.session.start()  # the worker imports numpy while pytest collects
+    path = suite_path(course, ex, suite)
+    timing = budgets.timing_job(course, ex, path, course.limits_for(ex).test_timeout)
+    jobs = [job]
+    if timing is not None:  # the reference's times first, in this same session (not a session of their own)
+        jobs = [_then_forget(timing[1], extra_plugins), job]
+        job.rebind = True
+    plugin = GraderPlugin(**(timing[0] if timing is not None else job.args))
     try:
-        run_suite(suite_path(course, ex, suite), plugin, [job], extra_plugins)
+        if timing is not None:  # the workers import numpy while pytest collects
+            with contextlib.suppress(Exception):  # the timing job starts it again, and copes with failing
+                plugin.session.start()
+        job.session.start()
+        run_suite(path, plugin, jobs, extra_plugins)
     finally:
         plugin.session.close()
+        job.session.close()
     result = job.result
     if result is None:  # pytest stopped before its run loop: the Result says the grader failed
+        if plugin.session is not job.session:
+            errors = plugin.collection_errors
+            plugin.__init__(**job.args)
+            plugin.collection_errors = errors
         result = _assemble(course, ex, submission, plugin, suite, time.monotonic() - job.started)
     return _as_cells(result, submission, ex)
+
+
+def _then_forget(timing, extra_plugins: tuple):
+    """The timing job, after which the extra plugins forget what they noted (it was not the student's)."""
+    def job(loop: RunLoop) -> None:
+        timing(loop)
+        for extra in extra_plugins:
+            if hasattr(extra, "forget"):
+                extra.forget()
+    return job
 
 
 def _as_cells(result: Result, submission: Submission, ex: Exercise) -> Result:

@@ -243,7 +243,7 @@ class WorkerCgroup:
         sandbox's init itself instead of leaving a zombie to the host's PID 1.
         """
         kill_file = None if spare else self.folders.get("v2") or self.kill_folder
-        deadline = time.monotonic() + 2.0
+        deadline, pause = time.monotonic() + 2.0, 0.001  # killed processes leave the group within ~1 ms
         while True:
             if kill_file:
                 _write(kill_file, "cgroup.kill", 1)
@@ -255,7 +255,8 @@ class WorkerCgroup:
                     pass
             if not left or time.monotonic() > deadline:
                 return
-            time.sleep(0.01)
+            time.sleep(pause)
+            pause = min(2 * pause, 0.01)
 
     def memory_peak(self) -> int | None:
         """The group's memory high-water mark in bytes (for benchmarks and doctor)."""

@@ -238,18 +238,41 @@ NOT_FILTERED = 3
 
 def trial_run(active: isolation.Isolation) -> subprocess.CompletedProcess:
     """Start `python -c pass` confined exactly as a worker would be (isolation.detect's probe)."""
-    limits = Limits()
-    scratch = make_scratch(os.path.realpath(__file__), "probe", active.uid,
-                           paths_to_stage(active))
-    try:
-        plan = plan_worker(active, scratch, "probe", limits, None,
-                           [os.path.realpath(sys.executable), "-I", "-S", "-c",
-                            PID1_FILTERED if active.strong and seccomp.supported() else "pass"])
+    return Trial(active).wait()
+
+
+class Trial:
+    """trial_run in two steps: started here, waited for in wait() (a `check` imports in between)."""
+
+    def __init__(self, active: isolation.Isolation):
+        self.uid = active.uid
+        limits = Limits()
+        self.scratch = make_scratch(os.path.realpath(__file__), "probe", active.uid, paths_to_stage(active))
         try:
-            return subprocess.run(plan.argv, capture_output=True, timeout=20, stdin=subprocess.DEVNULL,
-                                  pass_fds=plan.pass_fds, preexec_fn=plan.preexec, cwd=scratch.base)
+            plan = plan_worker(active, self.scratch, "probe", limits, None,
+                               [os.path.realpath(sys.executable), "-I", "-S", "-c",
+                                PID1_FILTERED if active.strong and seccomp.supported() else "pass"])
+            try:
+                self.proc = subprocess.Popen(plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, pass_fds=plan.pass_fds,
+                                             preexec_fn=plan.preexec, cwd=self.scratch.base)
+            finally:
+                for fd in plan.close_after_start:
+                    os.close(fd)
+        except BaseException:
+            self.scratch.remove()
+            raise
+
+    def wait(self, timeout: float = 20) -> subprocess.CompletedProcess:
+        """Its outcome, as subprocess.run gives it (TimeoutExpired after killing it); the scratch is removed."""
+        try:
+            with self.proc:
+                try:
+                    out, err = self.proc.communicate(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.communicate()
+                    raise
+            return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
         finally:
-            for fd in plan.close_after_start:
-                os.close(fd)
-    finally:
-        scratch.remove()
+            self.scratch.remove()

@@ -11,6 +11,7 @@ is sandbox/confine.py.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -135,8 +136,9 @@ def detect() -> Isolation:
     from nncourse.sandbox import confine
     uid = host_uid()
     trial = Isolation("bubblewrap", "trial", uid)
+    early = _EARLY.pop(os.getpid(), None)
     try:
-        done = confine.trial_run(trial)
+        done = early.wait() if early is not None and early.uid == uid else confine.trial_run(trial)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return _fallback(f"bubblewrap failed to start: {exc}")
     if done.returncode == confine.NOT_FILTERED:
@@ -149,6 +151,39 @@ def detect() -> Isolation:
         else f"uid {SANDBOX_UID} inside, the grader's own uid ({os.getuid()}) outside"
     return Isolation("bubblewrap", "bubblewrap: own user, PID, network, IPC and mount namespaces; "
                      f"read-only view of Python only; seccomp on every process; student code runs as {who}", uid)
+
+
+_EARLY: dict = {}  # pid -> its confine.Trial started by start_detection, for detect() to wait for
+
+
+def start_detection() -> None:
+    """Start detect()'s trial sandbox now; detect() waits for it later (a `check` imports meanwhile).
+
+    The trial and its verdict are detect()'s own: only the wait moves. Nothing is started where
+    detect() would not run one (portable mode, bubblewrap off or missing) or has answered already.
+    """
+    cache = getattr(detect, "cache_info", None)
+    if (os.getpid() in _EARLY or (cache is not None and cache().currsize)
+            or os.environ.get("NNCOURSE_PORTABLE", "").strip() == "1" or not sys.platform.startswith("linux")
+            or os.environ.get("NNCOURSE_ISOLATION", "").strip().lower() in ("rlimits", "none", "off")
+            or shutil.which("bwrap") is None):
+        return
+    from nncourse.sandbox import confine
+    try:
+        _EARLY[os.getpid()] = confine.Trial(Isolation("bubblewrap", "trial", host_uid()))
+    except Exception:  # noqa: BLE001 - detect() runs its own trial, and fails or falls back as it always did
+        return
+    atexit.register(_collect_early)
+
+
+def _collect_early() -> None:
+    """A trial nobody waited for (the process stopped first): reaped, its scratch removed."""
+    early = _EARLY.pop(os.getpid(), None)
+    if early is not None:
+        try:
+            early.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 # A forked grading process (the batch's pool) must not share its parent's answer: the
