@@ -246,13 +246,15 @@ def cpu_profile(ex, submission: Path, env: dict, n: int = 10, cprofile: bool = F
             f"{(os.cpu_count() or 1) / total:.1f} submissions/s")
 
 
-def wall(cmd: list[str], repeat: int, path: str | None = None) -> float:
-    """Median wall seconds of `cmd`, with nncourse imported from `path` (default: this tree's src)."""
+def wall(cmd: list[str], repeat: int, path: str | None = None, course: str | None = None) -> float:
+    """Median wall seconds of `cmd`, with nncourse imported from `path` (default: this tree's src)
+    and the course in `course` (default: this repository)."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env={**os.environ, "PYTHONPATH": path or str(REPO / "src"), "NNCOURSE_COURSE": str(REPO)})
+                       env={**os.environ, "PYTHONPATH": path or str(REPO / "src"),
+                            "NNCOURSE_COURSE": course or str(REPO)})
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -328,11 +330,13 @@ def check_latency(course, ex, repeat: int) -> None:
 
     Run in turn, `repeat` times each, so that a change of load touches all alike: `check` with
     nncourse's modules as an installed package has them (compiled to bytecode, as pip does; NumPy's
-    are), and from this source tree as it is (where PYTHONDONTWRITEBYTECODE is set, every nncourse
-    module is compiled again at each start).
+    are), in the course folder (where the reference is there to be timed) and in the student release
+    a student's wheel carries (no reference), and from this source tree as it is (where
+    PYTHONDONTWRITEBYTECODE is set, every nncourse module is compiled again at each start).
     """
     import compileall
     import shutil
+    from nncourse.release import build_release
     solution = course.path(ex.solution)
     numpy_cmd = [sys.executable, "-c", "import numpy"]
     check_cmd = [sys.executable, "-m", "nncourse", "check", ex.id, "--dir", str(solution.parent)]
@@ -340,16 +344,21 @@ def check_latency(course, ex, repeat: int) -> None:
         shutil.copytree(REPO / "src" / "nncourse", Path(tmp) / "nncourse",
                         ignore=shutil.ignore_patterns("__pycache__"))
         compileall.compile_dir(str(Path(tmp) / "nncourse"), quiet=1)
-        runs = {"numpy": (numpy_cmd, None), "installed": (check_cmd, tmp), "source": (check_cmd, None)}
-        for cmd, path in runs.values():
-            wall(cmd, 1, path)  # warm the page cache
+        release = Path(tmp) / "release"
+        build_release(course, release)
+        runs = {"numpy": (numpy_cmd, None, None), "installed": (check_cmd, tmp, None),
+                "student": (check_cmd, tmp, str(release)), "source": (check_cmd, None, None)}
+        for cmd, path, folder in runs.values():
+            wall(cmd, 1, path, folder)  # warm the page cache
         times = {name: [] for name in runs}
         for _ in range(repeat):
-            for name, (cmd, path) in runs.items():
-                times[name].append(wall(cmd, 1, path))
+            for name, (cmd, path, folder) in runs.items():
+                times[name].append(wall(cmd, 1, path, folder))
     med = {name: statistics.median(values) for name, values in times.items()}
     print(f"\npython -c 'import numpy': {med['numpy']:.3f} s; check {ex.id}, nncourse compiled as installed: "
           f"{med['installed']:.3f} s, ratio {med['installed'] / med['numpy']:.1f}x (target <= 5x); "
+          f"in a student's release (no reference to time): {med['student']:.3f} s, "
+          f"{med['student'] / med['numpy']:.1f}x; "
           f"from the source tree without bytecode: {med['source']:.3f} s, {med['source'] / med['numpy']:.1f}x")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
