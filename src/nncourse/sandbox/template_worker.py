@@ -119,9 +119,6 @@ class TemplateWorker(WorkerProcess):
         return self.status is None and self.slot is not None and not self.template.exited(self.slot) \
             and self.req_w != -1
 
-    def _budget_text(self) -> str:
-        return "its time budget (an endless loop, or far too slow?)"
-
     def kill(self) -> None:
         """SIGKILL the child (by pidfd: never another process) and its cgroup; wait for the template to reap it."""
         if self.pidfd != -1:
@@ -134,16 +131,6 @@ class TemplateWorker(WorkerProcess):
         if self.cgroup is not None:
             self.cgroup.kill()
         self.close()
-
-    def close(self) -> None:
-        for fd in (self.req_w, self.rep_r):
-            try:
-                if fd != -1:
-                    os.close(fd)
-            except OSError:
-                pass
-        self.req_w = self.rep_r = -1
-        self._release()
 
     def _release(self) -> None:
         if self.pidfd != -1:
