@@ -65,6 +65,33 @@ LEAVE = textwrap.dedent('''
                 worked.append(f"kill {pid}")
             except OSError:
                 pass
+        # The next child is forked ahead while this one runs (a spare, waiting for its submission):
+        # every other process of the sandbox, and every other slot, must be out of reach.
+        for pid in range(2, 200):
+            if pid in (os.getpid(), os.getppid()):
+                continue
+            try:
+                os.kill(pid, signal.SIGKILL)
+                worked.append(f"kill {pid}")
+            except OSError:
+                pass
+            try:
+                with open(f"/proc/{pid}/mem", "r+b"):
+                    worked.append(f"mem {pid}")
+            except OSError:
+                pass
+        mine = os.path.dirname(os.getcwd())
+        for k in range(1, 200):
+            for sub in ("submission/mod.py", "submission/activations.py", "work/nn-trace"):
+                path = f"/slots/{k}/{sub}"
+                if path.startswith(mine + "/"):
+                    continue
+                try:
+                    with open(path, "w") as f:
+                        f.write("left")
+                    worked.append(path)
+                except OSError:
+                    pass
         return worked
 
     def read(path):
@@ -120,6 +147,14 @@ LOOK_AT_IMPORT = textwrap.dedent('''
 ''')
 
 
+def _spare_forked_ahead() -> template.TemplateWorker:
+    """The child this process forked ahead for the next submission (waiting for its submission)."""
+    (thread, box), = [entry for key, entry in template._SPARES._ahead.items() if key[0] == os.getpid()]
+    thread.join()
+    assert box and box[0].waiting()
+    return box[0]
+
+
 def _template_of(session: Session) -> template.Template:
     return session.worker.template
 
@@ -147,12 +182,14 @@ def test_the_next_submission_finds_nothing_of_the_last(modules):
         assert isinstance(a.worker, template.TemplateWorker)
         tmpl, tmpl_pid = _template_of(a), _template_of(a).proc.pid
         a_slot = os.path.dirname(os.path.dirname(a.worker.visible_module))
+        spare = _spare_forked_ahead()  # alive while A ran: A tried to kill it and to write into its slot
     finally:
         a.close()
     assert all(w in ("nn-trace", f"{a_slot}/work/nn-home-trace") for w in worked), worked  # its own folder only
     b = _session(b_path)
     try:
         assert StudentModule(b).look(a_slot) == []
+        assert b.worker is spare  # the spare A could not reach, not a child forked after A was gone
         assert _template_of(b) is tmpl and tmpl.alive() and tmpl.proc.pid == tmpl_pid
         assert os.path.dirname(os.path.dirname(b.worker.visible_module)) != a_slot
     finally:

@@ -163,14 +163,25 @@ class LocalPool:
         return i, seconds
 
     def shutdown(self) -> None:
-        """Stop now: queued work is dropped and the grading processes are killed (their sandboxes die with them)."""
+        """Stop: queued work is dropped and the grading processes end (their sandboxes die with them).
+
+        After a finished batch each process ends on its own, closing its template and the
+        child it forked ahead (their cgroups removed); interrupted, they are killed at once and
+        the cgroups they leave are removed here (or by the next run: cgroup.remove_stale).
+        """
         processes = list(getattr(self.executor, "_processes", {}).values())
+        finished = not self.futures
         self.executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + (5.0 if finished else 0.0)
         for process in processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
         for process in processes:
             process.join(timeout=5)
+        if not finished:
+            from nncourse.sandbox import cgroup
+            cgroup.remove_stale_of([p.pid for p in processes])
 
 
 def grade_many(root: str, exercise_id: str, paths: list[str], *, jobs: int = 1, suite: str = "hidden",

@@ -102,6 +102,23 @@ def remove_stale(parents: list[str]) -> None:
                 _rmdir(os.path.join(parent, name))
 
 
+def remove_stale_of(pids: list[int], wait: float = 1.0) -> None:
+    """Remove the groups of these processes, killed just now (their sandboxes' processes leave the
+    groups within milliseconds of their death)."""
+    have = support()
+    if not have.usable:
+        return
+    parents = [*have.parents.values(), *([have.kill_parent] if have.kill_parent else [])]
+    prefixes = tuple(f"nncourse-{pid}-" for pid in pids)
+    for parent in parents:
+        try:
+            names = [n for n in os.listdir(parent) if n.startswith(prefixes)]
+        except OSError:
+            continue
+        for name in names:
+            _rmdir(os.path.join(parent, name), wait)
+
+
 @functools.lru_cache(maxsize=1)
 def support() -> CgroupSupport:
     """Look at what is mounted and writable here (once per process)."""

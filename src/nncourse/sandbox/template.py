@@ -29,6 +29,7 @@ it, template_worker.py is one child, template_server.py runs inside.
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import os
 import threading
 
@@ -71,19 +72,106 @@ def describe() -> str:
 def start_worker(module_path: str, module_name: str, limits: Limits) -> WorkerProcess:
     """A child of this process's template, or a per-submission worker where the template cannot run.
 
-    A template that died between two submissions is started again (get_template); one that
+    The child is the spare forked ahead for this module and these limits when there is one
+    (see _Spares), and the next spare is forked now, while this submission is graded. A
+    template that died between two submissions is started again (get_template); one that
     cannot start leaves this process to per-submission workers, which confine just as much.
     """
+    with open(module_path, "rb") as f:
+        source = f.read()
     for _attempt in range(2):
         if unavailable_reason() is not None:
             break
         try:
-            return TemplateWorker(module_path, module_name, limits)
+            spare = _SPARES.take(module_name, limits)
+            _SPARES.fork_ahead(module_name, limits)
+            if spare is not None:
+                try:
+                    spare.begin(source)
+                    return spare
+                except SandboxFailed:
+                    pass  # forked under other conditions, perhaps: a child forked now says what fails
+            worker = TemplateWorker.forked(module_name, limits)
+            worker.begin(source)
+            return worker
         except TemplateStartFailed as exc:
             _BROKEN[os.getpid()] = str(exc)
         except TemplateUnavailable:
             continue
     return WorkerProcess(module_path, module_name, limits)
+
+
+class _Spares:
+    """At most one child per (process, module, limits) forked ahead, waiting for its submission.
+
+    Why: forking a child, creating its cgroup and moving it in (a cgroup migration waits
+    for the kernel for milliseconds) took ~25 ms of wall time per submission, while the
+    grading process idled. The spare is made in a thread while the previous submission is
+    graded. A spare has run only the template's code and holds no submission; it is in its
+    own cgroup already, and confines itself only once it has its submission (begin), as a
+    child forked on demand does. A spare that failed or died is dropped (the caller forks
+    one itself and gets that one's error); the last one is killed when the process ends.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._ahead: dict[tuple, tuple[threading.Thread, list]] = {}
+
+    @staticmethod
+    def _key(module_name: str, limits: Limits) -> tuple:
+        from nncourse.sandbox import template_worker
+        rlimits = template_worker._rlimits(limits, isolation.detect())
+        return os.getpid(), module_name, repr(limits), repr(sorted(rlimits.items()))
+
+    def fork_ahead(self, module_name: str, limits: Limits) -> None:
+        key = self._key(module_name, limits)
+        with self._lock:
+            if key in self._ahead:
+                return
+            others = [self._ahead.pop(k) for k in list(self._ahead) if k[0] == key[0]]  # another exercise now
+            box: list = []
+            thread = threading.Thread(target=self._fork, args=(module_name, limits, box),
+                                      name="nncourse-spare", daemon=True)
+            self._ahead[key] = (thread, box)
+        thread.start()
+        self._kill(others)
+
+    @staticmethod
+    def _kill(entries: list) -> None:
+        for thread, box in entries:
+            thread.join()
+            for spare in box:
+                spare.kill()
+
+    @staticmethod
+    def _fork(module_name: str, limits: Limits, box: list) -> None:
+        try:
+            box.append(TemplateWorker.forked(module_name, limits))
+        except BaseException:  # noqa: BLE001 - no spare: the next submission forks its own child
+            pass
+
+    def take(self, module_name: str, limits: Limits) -> "TemplateWorker | None":
+        with self._lock:
+            entry = self._ahead.pop(self._key(module_name, limits), None)
+        if entry is None:
+            return None
+        thread, box = entry
+        thread.join()
+        spare = box[0] if box else None
+        if spare is not None and not spare.waiting():
+            spare.kill()
+            spare = None
+        return spare
+
+    def discard(self) -> None:
+        """Kill this process's spares (its templates are closing)."""
+        with self._lock:
+            mine = [k for k in self._ahead if k[0] == os.getpid()]
+            entries = [self._ahead.pop(k) for k in mine]
+        self._kill(entries)
+
+
+_SPARES = _Spares()
 
 
 # -- the template: one per grading process (and per scratch size) ----------------------------------
@@ -101,11 +189,14 @@ def get_template(limits: Limits) -> "Template":
                 template.close()
             if not _TEMPLATES:
                 atexit.register(close_templates)
+                # A pool's grading process ends through multiprocessing, which runs no atexit hooks.
+                multiprocessing.util.Finalize(None, close_templates, exitpriority=10)
             template = _TEMPLATES[key] = Template(limits.scratch_bytes)
         return template
 
 
 def close_templates() -> None:
+    _SPARES.discard()
     for key, template in list(_TEMPLATES.items()):
         if key[0] == os.getpid():
             template.close()

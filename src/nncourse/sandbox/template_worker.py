@@ -30,10 +30,31 @@ class SandboxFailed(SandboxError):
 
 
 class TemplateWorker(WorkerProcess):
-    """A forked child of the template, with the interface of a per-submission worker (proxy.Session's)."""
+    """A forked child of the template, with the interface of a per-submission worker (proxy.Session's).
+
+    Made in two steps so the slow one can run ahead (template.start_worker keeps a spare):
+    `forked()` asks the template for a child, learns its host pid and moves it into its own
+    cgroup (a cgroup migration takes milliseconds of kernel time); the child then waits,
+    running only the template's code, with no submission. `begin(source)` sends it its
+    submission and waits until it says it is confined.
+    """
 
     def __init__(self, module_path: str, module_name: str, limits: Limits):
+        with open(module_path, "rb") as f:
+            source = f.read()
+        self._fork(module_name, limits)
+        self.begin(source)
+
+    @classmethod
+    def forked(cls, module_name: str, limits: Limits) -> "TemplateWorker":
+        """A child in its own cgroup, waiting for its submission (no student code has run in it)."""
+        worker = cls.__new__(cls)
+        worker._fork(module_name, limits)
+        return worker
+
+    def _fork(self, module_name: str, limits: Limits) -> None:
         self.limits = limits
+        self.module_name = module_name
         self.isolation = isolation.detect()
         self.req_w = self.rep_r = -1
         self.cgroup = None
@@ -41,8 +62,7 @@ class TemplateWorker(WorkerProcess):
         self.status: int | None = None
         self.slot = None
         self.proc = None
-        with open(module_path, "rb") as f:
-            source = f.read()
+        self._go_sock = None
         from nncourse.sandbox.template import get_template
         self.template = get_template(limits)
         self.cgroup = WorkerCgroup.create(limits.cgroup_memory_bytes, limits.processes + 8)
@@ -65,22 +85,20 @@ class TemplateWorker(WorkerProcess):
         for fd in (req_r, rep_w, out_w, err_w):
             os.close(fd)
         go_child.close()
+        self._go_sock = go
         self.slot = str(reply["slot"])
         self.visible_module = f"{SLOTS}/{self.slot}/submission/{module_name}.py"
         self._streams = [os.fdopen(out_r, "rb"), os.fdopen(err_r, "rb")]
         self.stdout = OutputTail(self._streams[0], limits.output_bytes)
         self.stderr = OutputTail(self._streams[1], limits.output_bytes)
         try:
-            self._go(go, source)
+            self._admit(go)
         except BaseException:
             self.kill()
             raise
-        finally:
-            go.close()
 
-    def _go(self, go: socket.socket, source: bytes) -> None:
-        """Learn the child's host pid from the kernel, move it into its cgroup, send its submission,
-        and wait until it says it is confined (or exits: SandboxFailed)."""
+    def _admit(self, go: socket.socket) -> None:
+        """Learn the child's host pid from the kernel and move it into its cgroup (SandboxFailed if not)."""
         go.settimeout(START_TIMEOUT)
         try:
             _data, ancillary, _flags, _addr = go.recvmsg(1, socket.CMSG_SPACE(12))
@@ -93,12 +111,29 @@ class TemplateWorker(WorkerProcess):
             self.pidfd = os.pidfd_open(host_pid)
             if self.cgroup is not None:
                 self.cgroup.add(host_pid)  # raises OSError: fail closed
-            go.sendall(_LEN.pack(len(source)) + source)
-            ack = go.recv(1)
         except (OSError, socket.timeout) as exc:
             raise SandboxFailed(self._failed(str(exc))) from None
-        if ack != b"A":
-            raise SandboxFailed(self._failed("it exited before running your code"))
+
+    def waiting(self) -> bool:
+        """Forked, admitted and still waiting for a submission (a spare that may be used)."""
+        return self._go_sock is not None and self.status is None and not self.template.exited(self.slot)
+
+    def begin(self, source: bytes) -> None:
+        """Send the child its submission and wait until it says it is confined (or exits: SandboxFailed)."""
+        go, self._go_sock = self._go_sock, None
+        try:
+            try:
+                go.sendall(_LEN.pack(len(source)) + source)
+                ack = go.recv(1)
+            except (OSError, socket.timeout) as exc:
+                raise SandboxFailed(self._failed(str(exc))) from None
+            if ack != b"A":
+                raise SandboxFailed(self._failed("it exited before running your code"))
+        except BaseException:
+            self.kill()
+            raise
+        finally:
+            go.close()
 
     def _failed(self, why: str) -> str:
         status = self.template.wait_exit(self.slot, 2.0) if self.slot else None
@@ -133,6 +168,9 @@ class TemplateWorker(WorkerProcess):
         self.close()
 
     def _release(self) -> None:
+        if getattr(self, "_go_sock", None) is not None:
+            self._go_sock.close()
+            self._go_sock = None
         if self.pidfd != -1:
             try:
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
