@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import stat
 import struct
 
 CREATE_RULESET, ADD_RULE, RESTRICT_SELF = 444, 445, 446  # the same on every architecture
@@ -27,15 +28,20 @@ READ = READ_FILE | READ_DIR
 WRITE = WRITE_FILE | _MAKE_ALL | TRUNCATE | REFER
 
 
+_LIBC = None
+
+
 def _libc():
-    return ctypes.CDLL(None, use_errno=True)
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+        _LIBC.syscall.restype = ctypes.c_long
+    return _LIBC
 
 
 def abi_version() -> int:
     """The kernel's Landlock ABI (0 where it has none or it is switched off)."""
-    libc = _libc()
-    libc.syscall.restype = ctypes.c_long
-    version = libc.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION_FLAG))
+    version = _libc().syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION_FLAG))
     return max(0, int(version))
 
 
@@ -51,17 +57,52 @@ def handled_fs(abi: int) -> int:
     return rights
 
 
-def restrict(rules: list[tuple[str, int]], abi: int | None = None) -> int:
-    """Allow only `rules` ((path, rights) pairs) from now on; returns the ABI used (0: nothing done).
+_FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
+
+
+def prepare(rules: list[tuple[str, int]], abi: int) -> list[tuple[str, int]]:
+    """The rules as restrict() adds them: paths that exist, a file's rule with file rights only.
+
+    Why: the warmed template does this once for the rules every child shares (229 paths of
+    the Python tree); a child then only opens each path and adds its rule (~1 ms less each).
+    """
+    fs, out = handled_fs(abi), []
+    for path, rights in rules:
+        try:
+            st = os.stat(path)  # follows a link as restrict's open() does
+        except OSError:
+            continue
+        out.append((path, (rights if stat.S_ISDIR(st.st_mode) else rights & _FILE_RIGHTS) & fs))
+    return out
+
+
+def open_prepared(prepared: list[tuple[str, int]]) -> list[tuple[int, int]] | None:
+    """The prepared rules' paths opened (O_PATH): a forked child adds each rule without a path walk.
+    None when they cannot all be opened (too many files open): use the paths then."""
+    opened: list[tuple[int, int]] = []
+    try:
+        for path, rights in prepared:
+            opened.append((os.open(path, os.O_PATH | os.O_CLOEXEC), rights))
+    except OSError:
+        for fd, _rights in opened:
+            os.close(fd)
+        return None
+    return opened
+
+
+def restrict(rules: list[tuple[str, int]], abi: int | None = None, prepared: list[tuple[str, int]] = (),
+             opened: list[tuple[int, int]] = ()) -> int:
+    """Allow only `opened` and `prepared` (see open_prepared, prepare) and `rules` ((path, rights) pairs)
+    from now on; returns the ABI used (0: nothing done).
 
     Paths that do not exist are skipped. Sets no_new_privs (Landlock requires it).
-    Meant for the child between fork and exec: raises OSError if the kernel refuses.
+    Meant for the child between fork and exec: raises OSError if the kernel refuses
+    (a prepared rule whose path changed kind is refused too: fail closed).
     """
     abi = abi_version() if abi is None else abi
     if abi < 1:
         return 0
     libc = _libc()
-    libc.syscall.restype = ctypes.c_long
     fs = handled_fs(abi)
     net = NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0
     scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
@@ -71,24 +112,27 @@ def restrict(rules: list[tuple[str, int]], abi: int | None = None) -> int:
     ruleset = libc.syscall(CREATE_RULESET, buf, ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    beneath = ctypes.create_string_buffer(12)
+    c_ruleset, c_kind, c_flags = ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH), ctypes.c_uint32(0)
     try:
-        for path, rights in rules:
+        for fd, rights in opened:
+            struct.pack_into("=Qi", beneath, 0, rights & fs, fd)
+            if libc.syscall(ADD_RULE, c_ruleset, c_kind, beneath, c_flags) < 0:
+                raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for fd {fd}")
+        for path, rights in [*prepared, *prepare(rules, abi)]:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             except OSError:
                 continue
             try:
-                if not os.path.isdir(f"/proc/self/fd/{fd}"):
-                    rights &= EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # file rules: file rights only
-                beneath = ctypes.create_string_buffer(struct.pack("=Qi", rights & fs, fd), 12)
-                if libc.syscall(ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH), beneath,
-                                ctypes.c_uint32(0)) < 0:
+                struct.pack_into("=Qi", beneath, 0, rights & fs, fd)
+                if libc.syscall(ADD_RULE, c_ruleset, c_kind, beneath, c_flags) < 0:
                     raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
             finally:
                 os.close(fd)
         if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
             raise OSError(ctypes.get_errno(), "no_new_privs failed")
-        if libc.syscall(RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
+        if libc.syscall(RESTRICT_SELF, c_ruleset, ctypes.c_uint32(0)) < 0:
             raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
     finally:
         os.close(ruleset)

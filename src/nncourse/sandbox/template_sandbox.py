@@ -90,7 +90,8 @@ class Template:
 
     def _start(self, inside: socket.socket, scratch_bytes: int) -> None:
         active = self.active
-        limits = Limits(cpu_seconds=10**7)  # its own CPU only: each child's is counted in the child
+        # Its own CPU only (each child's is counted in the child); files: the Landlock rules it opens once.
+        limits = Limits(cpu_seconds=10**7, open_files=4096)
         self.scratch = confine.make_scratch(os.path.join(confine.HERE, "template_server.py"), "template",
                                             active.uid, confine.paths_to_stage(active), files=FILES)
         # No cgroup of its own: it runs no student code (each child is moved into its own before

@@ -8,8 +8,9 @@ child per submission, and the child confines itself before any student code:
     (trusted side: the child's own cgroup, while it waits) -> its submission
     in its own slot -> rlimits -> Landlock (read the Python tree and its own
     submission, write only its slot's work folder; no signal or ptrace out of
-    its domain) -> only its four fds -> a stricter seccomp filter stacked on
-    the sandbox's (no new processes, signals to itself only) -> worker.serve.
+    its domain; the shared rules' paths are opened once, by the template) ->
+    only its four fds -> a stricter seccomp filter stacked on the sandbox's
+    (no new processes, signals to itself only) -> worker.serve.
 
 A child that fails any step exits (CONFINE_FAILED) before student code runs.
 The template never holds submission bytes: each child reads its own from its
@@ -125,16 +126,15 @@ def child(ctrl: socket.socket, wakeup: int, slot: str, request: dict, fds: list[
         os.dup2(null, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
+        read, write = landlock.READ, landlock.READ | landlock.WRITE
+        rules = [("/proc/self", read), (submission, landlock.READ_FILE), (work, write)]
+        if landlock.restrict(rules, config["abi"], prepared=config["prepared"], opened=config["opened"] or ()) < 1:
+            raise OSError("Landlock is not available")
         keep = sorted({0, 1, 2, req_r, rep_w, go})
         low = 3
         for fd in keep[3:] + [1 << 16]:
             os.closerange(low, fd)
             low = fd + 1
-        read, write = landlock.READ, landlock.READ | landlock.WRITE
-        rules = [(path, rights) for path, rights in config["landlock"]]
-        rules += [("/proc/self", read), (submission, landlock.READ_FILE), (work, write)]
-        if landlock.restrict(rules) < 1:
-            raise OSError("Landlock is not available")
         if not seccomp.install(seccomp.build(self_pid=os.getpid())):
             raise OSError("the seccomp filter could not be installed")
         # What a per-submission worker looks like from inside (`python worker.py REQ REP`, as __main__).
@@ -179,14 +179,24 @@ def warm_up() -> None:
         worker.protocol.encode(probe.handle(request))
 
 
-def serve(ctrl: socket.socket) -> None:
-    """Fork a child per request; reap children, remove their slots and report how each ended."""
-    config = json.loads(ctrl.recv(1 << 20))
+def configure(config: dict) -> dict:
+    """Work every child would repeat, done once: the shared Landlock rules resolved and opened,
+    the warm-up; then every object so far (NumPy, the worker) is put out of the collector's
+    reach, so a child's collections never write to the pages it shares with the template."""
+    config["abi"] = landlock.abi_version()
+    config["prepared"] = landlock.prepare([(path, rights) for path, rights in config["landlock"]], config["abi"])
+    config["opened"] = landlock.open_prepared(config["prepared"])  # each child closes them before student code
+    if config["opened"] is not None:
+        config["prepared"] = []
     warm_up()
-    # Every object so far (NumPy, the worker) out of the collector's reach: a child's collections
-    # then never walk, and so never write to, the pages it shares with the template (fewer copies).
     gc.collect()
     gc.freeze()
+    return config
+
+
+def serve(ctrl: socket.socket) -> None:
+    """Fork a child per request; reap children, remove their slots and report how each ended."""
+    config = configure(json.loads(ctrl.recv(1 << 20)))
     slots_root = config["slots"]
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
