@@ -286,6 +286,8 @@ def test_every_sandbox_process_is_filtered_unprivileged_and_counted(mode):
             folders = [*worker.cgroup.folders.values()]
     finally:
         session.close()
+    if forked:
+        assert worker.template.wait_reaped(10.0)  # a template's child: reaped by the template's thread
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
     if cgroup.support().usable:

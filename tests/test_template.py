@@ -317,6 +317,7 @@ def test_a_child_stacks_its_own_filter_runs_unprivileged_in_its_own_cgroup(modul
         pid = worker.proc.pid
     finally:
         session.close()
+    assert worker.template.wait_reaped(10.0)  # close() left the reaping to the template's thread
     assert not os.path.exists(f"/proc/{pid}") or " Z " in open(f"/proc/{pid}/stat").read()
     if worker.cgroup is None and "folders" in locals():
         assert not any(os.path.exists(f) for f in folders)

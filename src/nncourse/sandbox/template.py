@@ -88,11 +88,13 @@ def start_worker(module_path: str, module_name: str, limits: Limits) -> WorkerPr
             if spare is not None:
                 try:
                     spare.begin(source)
+                    spare.reap_later = True
                     return spare
                 except SandboxFailed:
                     pass  # forked under other conditions, perhaps: a child forked now says what fails
             worker = TemplateWorker.forked(module_name, limits)
             worker.begin(source)
+            worker.reap_later = True
             return worker
         except TemplateStartFailed as exc:
             _BROKEN[os.getpid()] = str(exc)

@@ -42,6 +42,8 @@ class Template:
         self._cond = threading.Condition()
         self._replies: dict[int, dict] = {}
         self._exits: dict[str, int] = {}
+        self._after: dict[str, object] = {}  # slot -> what to do once that child is reaped (after_exit)
+        self._finishing = 0
         self._tag = 0
         self._dead = ""
         self.proc: subprocess.Popen | None = None
@@ -119,16 +121,63 @@ class Template:
                 message = json.loads(data) if data else None
             except (OSError, ValueError):
                 message = None
+            then = None
             with self._cond:
                 if not isinstance(message, dict):
                     self._dead = self._dead or "the template sandbox closed its control channel"
                     self._cond.notify_all()
-                    return
+                    break
                 if "exit" in message:
-                    self._exits[str(message["exit"])] = int(message.get("status", 0))
+                    slot = str(message["exit"])
+                    then = self._after.pop(slot, None)
+                    if then is None:
+                        self._exits[slot] = int(message.get("status", 0))
+                    else:
+                        self._finishing += 1
                 elif "tag" in message:
                     self._replies[int(message["tag"])] = message
                 self._cond.notify_all()
+            if then is not None:
+                self._finish(then)
+        self._finish_all()
+
+    def after_exit(self, slot: str, then) -> None:
+        """Call then() once the child of `slot` is reaped and its slot removed (at once if it is, or if
+        the template is gone): a killed child is cleaned up while the grading process goes on."""
+        with self._cond:
+            if slot not in self._exits and not self._dead:
+                self._after[slot] = then
+                return
+            self._exits.pop(slot, None)
+            self._finishing += 1
+        self._finish(then)
+
+    def _finish(self, then) -> None:
+        try:
+            then()
+        finally:
+            with self._cond:
+                self._finishing -= 1
+                self._cond.notify_all()
+
+    def _finish_all(self) -> None:
+        """The template is gone, and its children with it: clean up after every one still waited for."""
+        with self._cond:
+            pending, self._after = list(self._after.values()), {}
+            self._finishing += len(pending)
+        for then in pending:
+            self._finish(then)
+
+    def wait_reaped(self, timeout: float) -> bool:
+        """Wait until every child killed so far is reaped, its slot removed and its cgroup gone."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._after or self._finishing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
 
     def alive(self) -> bool:
         return not self._dead and self.proc is not None and self.proc.poll() is None
@@ -170,6 +219,7 @@ class Template:
             return slot in self._exits or bool(self._dead)
 
     def close(self) -> None:
+        self.wait_reaped(5.0)
         with self._cond:
             self._dead = self._dead or "closed"
             self._cond.notify_all()
@@ -183,5 +233,6 @@ class Template:
                 self.proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
+        self._finish_all()
         if self.scratch is not None:
             self.scratch.remove()

@@ -8,6 +8,7 @@ it is confined; a child that exits first ran no student code (SandboxFailed).
 """
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -121,6 +122,7 @@ class TemplateWorker(WorkerProcess):
     def begin(self, source: bytes) -> None:
         """Send the child its submission and wait until it says it is confined (or exits: SandboxFailed)."""
         go, self._go_sock = self._go_sock, None
+        self.template.wait_reaped(START_TIMEOUT)  # the last child's slot and cgroup are gone first
         try:
             try:
                 go.sendall(_LEN.pack(len(source)) + source)
@@ -143,7 +145,7 @@ class TemplateWorker(WorkerProcess):
                 f"{why}{'; ' + detail[0] if detail else ''}")
 
     def _death(self) -> WorkerDied:
-        if self.status is None:
+        if self.status is None and not self._handed_over:
             self.status = self.template.wait_exit(self.slot, 5.0)
         self.kill()
         if self.status is None:
@@ -154,15 +156,25 @@ class TemplateWorker(WorkerProcess):
         return self.status is None and self.slot is not None and not self.template.exited(self.slot) \
             and self.req_w != -1
 
+    reap_later = False     # set by template.start_worker: kill() does not wait for the reaping
+    _handed_over = False   # the template's thread cleans up after this child once it is reaped
+
     def kill(self) -> None:
-        """SIGKILL the child (by pidfd: never another process) and its cgroup; wait for the template to reap it."""
+        """SIGKILL the child (by pidfd: never another process) and its cgroup, then wait for the template
+        to reap it; or, with reap_later, leave the reaping and the cgroup's removal to the template's
+        thread (the template's next child waits for them before it gets its submission: begin)."""
         if self.pidfd != -1:
             try:
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
             except OSError:
                 pass
-        if self.status is None and self.slot is not None:  # reaped: its cgroup is empty by then
-            self.status = self.template.wait_exit(self.slot, 5.0)
+        if self.status is None and self.slot is not None and not self._handed_over:
+            if self.reap_later:
+                cgroup, pidfd, self.cgroup, self.pidfd = self.cgroup, self.pidfd, None, -1
+                self._handed_over = True
+                self.template.after_exit(self.slot, functools.partial(_clean_up, cgroup, pidfd))
+            else:  # reaped: its cgroup is empty by then
+                self.status = self.template.wait_exit(self.slot, 5.0)
         if self.cgroup is not None:
             self.cgroup.kill()
         self.close()
@@ -190,6 +202,15 @@ class TemplateWorker(WorkerProcess):
 
     def memory_peak(self) -> int | None:
         return self.cgroup.memory_peak() if self.cgroup is not None else None
+
+
+def _clean_up(cgroup: WorkerCgroup | None, pidfd: int) -> None:
+    """After a killed child is reaped: its cgroup emptied and removed, its pidfd closed."""
+    if cgroup is not None:
+        cgroup.kill()
+        cgroup.remove()
+    if pidfd != -1:
+        os.close(pidfd)
 
 
 def _rlimits(limits: Limits, active: isolation.Isolation) -> dict:
