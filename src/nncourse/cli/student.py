@@ -81,10 +81,11 @@ def check(ctx, exercise, directory, as_json, verbose):
             from nncourse.workspace import find_module, save_last_check
             course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
             module = find_module(ex, directory)
-        taken = started.take(module, ex.module) if started is not None else None
+        solution = course.path(ex.solution) if ex.solution is not None else None
+        taken = started.take(module, ex.module, solution) if started is not None else None
         started = None
         with (taken[0] if taken else resolve_submission(module, ex.module)) as sub, \
-                _workers(course, ex, sub, taken[1] if taken else None) as session:
+                _workers(course, ex, sub, *(taken[1:] if taken else ())) as session:
             with collector_paused():
                 from nncourse.grading.engine import grade  # pytest and the grader: imported while the workers start
                 from nncourse.imports import explain_missing_module, import_message
@@ -114,13 +115,15 @@ def check(ctx, exercise, directory, as_json, verbose):
 
 
 @contextlib.contextmanager
-def _workers(course, ex, sub, session=None):
-    """The submission's worker session, started now (or already, by cli/early.py), and (in a course
-    folder) the reference's worker that times the checks first: their NumPy imports overlap this
-    process's import of pytest and the grader. Whatever happens, neither outlives the check."""
+def _workers(course, ex, sub, session=None, reference=None):
+    """The submission's worker session, started now (or already, by cli/early.py, as `reference` may be),
+    and (in a course folder) the reference's worker that times the checks first: their NumPy imports
+    overlap this process's import of pytest and the grader. Whatever happens, neither outlives the check."""
     from nncourse.grading import budgets
     try:
-        budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout)
+        budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout,
+                                started=reference)
+        reference = None  # budgets owns it now
         if session is None:
             from nncourse.sandbox.proxy import Session
             session = Session(str(sub.module_path), ex.module_name)
@@ -130,8 +133,9 @@ def _workers(course, ex, sub, session=None):
                 session.close()
         yield session
     finally:
-        if session is not None:
-            session.close()
+        for started in (session, reference):
+            if started is not None:
+                started.close()
         budgets.close_started()
 
 
