@@ -57,6 +57,14 @@ def start(course_dir: str | None, exercise: str, directory: str | None) -> Early
         submission = resolve_submission(path, module)
     except Exception:  # noqa: BLE001 - as above: check resolves it again and says what is wrong
         return None
+    try:
+        return _started(path, module, solution, submission)
+    except BaseException:
+        submission.cleanup()
+        raise
+
+
+def _started(path: Path, module: str, solution: Path | None, submission) -> EarlyWorker:
     from nncourse.sandbox.proxy import Session
     session = Session(str(submission.module_path), module[:-3])
     try:
