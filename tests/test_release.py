@@ -124,7 +124,7 @@ def test_release_refuses_a_folder_with_other_files(cli, tmp_path):
 
 
 def test_bundled_release_is_the_last_resort(tmp_path, monkeypatch):
-    from nncourse import course as course_mod
+    from nncourse import manifest as course_mod  # where course.find_course_root and BUNDLED live
     monkeypatch.delenv("NNCOURSE_COURSE", raising=False)
     monkeypatch.setattr(course_mod, "BUNDLED", tmp_path / "bundled")
     (tmp_path / "bundled").mkdir()

@@ -5,19 +5,16 @@ manifest gives one sentence naming the file, the key and what is wrong.
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from nncourse.errors import CourseError, UsageError
+from nncourse.manifest import BUNDLED, MANIFEST, find_course_root, manifest_file, read_manifest  # noqa: F401
 
-MANIFEST = "course.yaml"
-BUNDLED = Path(__file__).resolve().parent / "_course"   # the student release inside the package
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
 
@@ -176,20 +173,8 @@ def _explain(exc: ValidationError, data, source: Path) -> CourseError:
 
 def load_course(path: Path | str, *, check_files: bool = True) -> Course:
     """Read and validate a course manifest; CourseError with file, key and reason on any problem."""
-    source = Path(path)
-    if source.is_dir():
-        source = source / MANIFEST
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CourseError(f"{source}: no course manifest there.",
-                          "Run inside the course folder or pass --course DIR.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise CourseError(f"{source}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}).") from None
-    if not isinstance(data, dict):
-        raise CourseError(f"{source}: the manifest must be a mapping with title, version and exercises.")
+    source = manifest_file(path)
+    data = read_manifest(source)
     try:
         course = Course.model_validate({**data, "root": source.parent.resolve()})
     except ValidationError as exc:
@@ -228,24 +213,3 @@ def require_files(course: Course, ex: Exercise, source: Path | None = None,
 
 def _needs(key: str) -> str:
     return "grade or validate" if key in ("solution", "grader") else f"provide {key}"
-
-
-def find_course_root(explicit: str | os.PathLike | None = None) -> Path:
-    """--course, then $NNCOURSE_COURSE, then the nearest course.yaml above the cwd, then the bundled release.
-
-    The bundled course is the student release packaged in the wheel
-    (nncourse/_course); a student never gets solutions or the hidden grader.
-    """
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("NNCOURSE_COURSE"):
-        return Path(os.environ["NNCOURSE_COURSE"])
-    here = Path.cwd().resolve()
-    for folder in [here, *here.parents]:
-        if (folder / MANIFEST).is_file():
-            return folder
-    if (BUNDLED / MANIFEST).is_file():
-        return BUNDLED
-    raise CourseError("no course.yaml found in this folder or above it, and this installation has no "
-                      "bundled course.",
-                      "Run inside the course folder, pass --course DIR or set NNCOURSE_COURSE.")

@@ -11,10 +11,13 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nncourse.course import Course, Exercise
 from nncourse.errors import SubmissionError
-from nncourse.result import Result
+
+if TYPE_CHECKING:  # the models (pydantic): `check` finds the module before it imports them (cli/early.py)
+    from nncourse.course import Course, Exercise
+    from nncourse.result import Result
 
 STATE_DIR = ".nncourse"
 
@@ -54,15 +57,20 @@ def fetch(course: Course, ex: Exercise, directory: str | Path | None = None) -> 
 
 def find_module(ex: Exercise, directory: str | Path | None = None) -> Path:
     """The student's module for `check`: in --dir, else ./<id>/, else the current folder."""
-    candidates = [Path(directory)] if directory else [Path.cwd() / ex.id, Path.cwd()]
+    return module_file(ex.id, ex.module, directory)
+
+
+def module_file(exercise_id: str, module: str, directory: str | Path | None = None) -> Path:
+    """find_module from the exercise's id and module name alone."""
+    candidates = [Path(directory)] if directory else [Path.cwd() / exercise_id, Path.cwd()]
     for folder in candidates:
-        if (folder / ex.module).is_file():
-            return folder / ex.module
-        if (folder / f"{ex.id}.ipynb").is_file():  # a notebook (nncourse.notebook makes it the module)
-            return folder / f"{ex.id}.ipynb"
+        if (folder / module).is_file():
+            return folder / module
+        if (folder / f"{exercise_id}.ipynb").is_file():  # a notebook (nncourse.notebook makes it the module)
+            return folder / f"{exercise_id}.ipynb"
     where = " or ".join(str(c) for c in candidates)
-    raise SubmissionError(f"no {ex.module} in {where}.",
-                          f"Run `nncourse fetch {ex.id}` first, or pass --dir to the folder that holds it.")
+    raise SubmissionError(f"no {module} in {where}.",
+                          f"Run `nncourse fetch {exercise_id}` first, or pass --dir to the folder that holds it.")
 
 
 def save_last_check(module_path: Path, result: Result) -> None:
@@ -75,6 +83,7 @@ def save_last_check(module_path: Path, result: Result) -> None:
 
 
 def last_check(ex: Exercise, root: Path) -> Result | None:
+    from nncourse.result import Result
     path = root / ex.id / STATE_DIR / "last_check.json"
     try:
         return Result.model_validate(json.loads(path.read_text(encoding="utf-8")))

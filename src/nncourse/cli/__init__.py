@@ -6,6 +6,8 @@ option). Errors are one or two sentences on stderr, never a traceback.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import sys
 
@@ -34,7 +36,8 @@ class Group(click.Group):
 
     def get_command(self, ctx, name):
         if name not in self.commands and name in COMMAND_MODULES:
-            importlib.import_module(f"nncourse.cli.{COMMAND_MODULES[name]}")
+            with collector_paused():
+                importlib.import_module(f"nncourse.cli.{COMMAND_MODULES[name]}")
         return super().get_command(ctx, name)
 
     def invoke(self, ctx):
@@ -45,6 +48,25 @@ class Group(click.Group):
             if exc.hint:
                 click.echo(exc.hint, err=True)
             sys.exit(exc.exit_code)
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """No cyclic garbage collection while a command imports its modules; what they made is frozen after.
+
+    Why: imports make long-lived objects (modules, classes, functions) and hardly any garbage, yet
+    they set off the collector again and again, each pass scanning all of them (~35 ms of a `check`).
+    Frozen, they are never scanned again; collection goes on as usual for what the command makes.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,10 +1,14 @@
 """Options and helpers shared by several commands."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from nncourse.errors import CourseError
-from nncourse.course import Course, Exercise, find_course_root, load_course, require_files
+
+if TYPE_CHECKING:  # the model (pydantic) is imported when a command loads the course: `check` starts its worker first
+    from nncourse.course import Course, Exercise
 
 dir_option = click.option("--dir", "directory", type=click.Path(file_okay=False), metavar="DIR",
                           help="The exercise's folder in your workspace (default: ./EXERCISE).")
@@ -32,6 +36,7 @@ def load(ctx: click.Context, *, check_files: bool = False, instructor: bool = Fa
 
     instructor=True refuses a student release (it has no solutions or grader) in one sentence.
     """
+    from nncourse.course import find_course_root, load_course
     root = find_course_root(ctx.find_root().obj.get("course_dir"))
     course = load_course(root, check_files=check_files)
     if instructor and course.is_release:
@@ -44,6 +49,7 @@ def load(ctx: click.Context, *, check_files: bool = False, instructor: bool = Fa
 
 def load_exercise(ctx: click.Context, exercise: str, keys=("stub", "readme", "public_checks")) -> tuple[Course, Exercise]:
     """The course and one of its exercises, whose files named by `keys` must exist."""
+    from nncourse.course import require_files
     course = load(ctx)
     ex = course.exercise(exercise)
     require_files(course, ex, keys=keys)

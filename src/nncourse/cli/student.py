@@ -70,20 +70,33 @@ def check(ctx, exercise, directory, as_json, verbose):
     standard library are named first. Exit status 0 when every check passes
     and the imports keep that rule, 1 otherwise, 2 for a usage error.
     """
+    from nncourse.cli import collector_paused, early
     from nncourse.sandbox import isolation
     isolation.start_detection()  # the sandbox's trial run goes on while the course loads and imports run
-    from nncourse.submission import resolve_submission
-    from nncourse.workspace import find_module, save_last_check
-    course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
-    module = find_module(ex, directory)
-    with resolve_submission(module, ex.module) as sub, _workers(course, ex, sub) as session:
-        from nncourse.grading.engine import grade  # pytest and the grader: imported while the workers start
-        from nncourse.imports import explain_missing_module, import_message
-        from nncourse.printed import PrintedOutput, render_printed
-        from nncourse.reports.terminal import render
-        rule = import_message(module)
-        printed = PrintedOutput(session)
-        result = grade(course, ex, sub, suite="public", session=session, extra_plugins=(printed,))
+    with collector_paused():
+        started = early.start(ctx.find_root().obj.get("course_dir"), exercise, directory)
+    try:
+        with collector_paused():
+            from nncourse.submission import resolve_submission
+            from nncourse.workspace import find_module, save_last_check
+            course, ex = load_exercise(ctx, exercise, keys=("public_checks",))
+            module = find_module(ex, directory)
+        solution = course.path(ex.solution) if ex.solution is not None else None
+        taken = started.take(module, ex.module, solution) if started is not None else None
+        started = None
+        with (taken[0] if taken else resolve_submission(module, ex.module)) as sub, \
+                _workers(course, ex, sub, *(taken[1:] if taken else ())) as session:
+            with collector_paused():
+                from nncourse.grading.engine import grade  # pytest and the grader: imported while the workers start
+                from nncourse.imports import explain_missing_module, import_message
+                from nncourse.printed import PrintedOutput, render_printed
+                from nncourse.reports.terminal import render
+            rule = import_message(module)
+            printed = PrintedOutput(session)
+            result = grade(course, ex, sub, suite="public", session=session, extra_plugins=(printed,))
+    finally:
+        if started is not None:  # the course load failed: the early worker is not needed
+            started.close()
     result = result.model_copy(update={"message": explain_missing_module(result.message)})
     save_last_check(module, result)
     if as_json:
@@ -102,22 +115,27 @@ def check(ctx, exercise, directory, as_json, verbose):
 
 
 @contextlib.contextmanager
-def _workers(course, ex, sub):
-    """The submission's worker session, started now, and (in a course folder) the reference's worker that
-    times the checks first: their NumPy imports overlap this process's import of pytest and the grader.
-    Whatever happens, neither outlives the check."""
+def _workers(course, ex, sub, session=None, reference=None):
+    """The submission's worker session, started now (or already, by cli/early.py, as `reference` may be),
+    and (in a course folder) the reference's worker that times the checks first: their NumPy imports
+    overlap this process's import of pytest and the grader. Whatever happens, neither outlives the check."""
     from nncourse.grading import budgets
-    from nncourse.sandbox.proxy import Session
-    budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout)
-    session = Session(str(sub.module_path), ex.module_name)
     try:
-        try:
-            session.start()
-        except Exception:  # noqa: BLE001 - grade() starts it again and fails as it always did
-            session.close()
+        budgets.start_reference(course, ex, course.path(ex.public_checks), course.limits_for(ex).test_timeout,
+                                started=reference)
+        reference = None  # budgets owns it now
+        if session is None:
+            from nncourse.sandbox.proxy import Session
+            session = Session(str(sub.module_path), ex.module_name)
+            try:
+                session.start()
+            except Exception:  # noqa: BLE001 - grade() starts it again and fails as it always did
+                session.close()
         yield session
     finally:
-        session.close()
+        for started in (session, reference):
+            if started is not None:
+                started.close()
         budgets.close_started()
 
 

@@ -40,24 +40,29 @@ def for_suite(course, ex, suite: Path, test_timeout: float) -> dict[str, float] 
         return None
 
 
-def start_reference(course, ex, suite: Path, test_timeout: float) -> None:
+def start_reference(course, ex, suite: Path, test_timeout: float, started=None) -> None:
     """Start the worker that will time the reference on `suite`, if its times are still to be measured.
 
     Why: a process that grades once (a `check` in the course folder) calls this before it imports
     pytest and the grader, so the worker's NumPy import overlaps those imports. for_suite uses it.
+    started: a session already started on this reference and module (cli/early.py), used instead of a
+    new one; closed when it is not needed.
     """
     if ex.solution is None or not course.path(ex.solution).is_file():
-        return
+        return _close(started)
     key = _key(suite, course.path(ex.solution), ex.module_name, test_timeout)
     if key in _TIMES or key in _STARTED:
-        return
-    from nncourse.sandbox.proxy import Session
-    session = Session(str(course.path(ex.solution)), ex.module_name)
-    try:
-        session.start()
-    except Exception:  # noqa: BLE001 - reference_times starts its own, and fails as it always did
-        session.close()
-        return
+        return _close(started)
+    if started is not None:
+        session = started
+    else:
+        from nncourse.sandbox.proxy import Session
+        session = Session(str(course.path(ex.solution)), ex.module_name)
+        try:
+            session.start()
+        except Exception:  # noqa: BLE001 - reference_times starts its own, and fails as it always did
+            session.close()
+            return
     _STARTED[key] = session
     atexit.register(session.close)  # not used after all (the process stopped early): no worker left behind
 
@@ -92,6 +97,11 @@ def timing_job(course, ex, suite: Path, test_timeout: float):
         except Exception:  # noqa: BLE001 - as for_suite: no times for this grading (not measured again inside it)
             _FAILED.add(key)
     return args, job
+
+
+def _close(session) -> None:
+    if session is not None:
+        session.close()
 
 
 def close_started() -> None:
