@@ -65,11 +65,18 @@ def new_session(module_path: str, module_name: str, limits: Limits | None, warm:
     where it can run; else (a student's single `check`, where starting a template
     would cost more than it saves) a per-submission worker.
     """
-    from nncourse.sandbox import template
     session = Session(module_path, module_name, limits)
-    if warm and template.unavailable_reason() is None:
-        session.worker_factory = template.start_worker
+    if warm:
+        _use_template(session)
     return session
+
+
+def _use_template(session: Session) -> None:
+    """The session's workers are children of this process's template, where it can run (deciding may
+    run bubblewrap's trial sandbox once per process: ~25 ms)."""
+    from nncourse.sandbox import template
+    if template.unavailable_reason() is None:
+        session.worker_factory = template.start_worker
 
 
 class _Grading:
@@ -188,12 +195,33 @@ def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
         if pid == os.getpid():  # a suite inherited through fork belongs to the parent: leave it alone
             other.close()
         del _SUITES[other_key]
-    placeholder = Session("", ex.module_name)  # never started: each job brings its own
-    grader = GraderPlugin(**_plugin_args(course, ex, "", suite, 0, placeholder))
-    collected = CollectedSuite(suite_path(course, ex, suite), grader)
+    path = suite_path(course, ex, suite)
+    limits = course.limits_for(ex)
+    # The reference is timed as the first job of this same session (not a pytest session of its own),
+    # in a child of the template like the submissions after it.
+    reference = Session(str(course.path(ex.solution)), ex.module_name) if ex.solution is not None else None
+    timing = budgets.timing_job(course, ex, path, limits.test_timeout, session=reference)
+    if timing is not None:
+        grader = GraderPlugin(**timing[0])
+    else:
+        placeholder = Session("", ex.module_name)  # never started: each job brings its own
+        grader = GraderPlugin(**_plugin_args(course, ex, "", suite, 0, placeholder))
+    collected = CollectedSuite(path, grader)
     if not _SUITES:
         atexit.register(close_suites)
     _SUITES[key] = (os.getpid(), collected)
+    if timing is not None:
+        # while the suite's thread configures pytest and collects, this one chooses and starts the
+        # reference's worker (and with it this process's template); the timing job starts it again if
+        # this failed
+        with contextlib.suppress(Exception):
+            if grader.session is reference:
+                _use_template(reference)
+            grader.session.start()
+        try:
+            collected.run(timing[1])
+        finally:
+            grader.session.close()  # the job closed it; not if the pytest session ended before it ran
     return collected
 
 
