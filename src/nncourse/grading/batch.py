@@ -53,7 +53,7 @@ def grade_task(root: str, exercise_id: str, path: str, suite: str = "hidden", se
         ex = course.exercise(exercise_id)
         version = grader_version(course, ex)
         with resolve_submission(path, ex.module) as sub:
-            return grade_collected(course, ex, sub, suite=suite, seed=seed).to_json()
+            return grade_collected(course, ex, sub, suite=suite, seed=seed, version=version).to_json()
     except NncourseError as exc:
         return error_result(exercise_id, path, str(exc), version).to_json()
     except Exception:  # noqa: BLE001 - a grader fault must not kill the batch

@@ -96,6 +96,7 @@ class _Grading:
         self.started = started
         self.rebind = started is None  # point the plugin at this submission when the job starts
         self.result: Result | None = None
+        self.version: str | None = None  # grader_version, when the caller worked it out already
 
     @functools.cached_property
     def args(self) -> dict:
@@ -116,7 +117,7 @@ class _Grading:
         finally:
             plugin.session.close()
         self.result = _assemble(self.course, self.ex, self.submission, plugin, self.suite,
-                                time.monotonic() - self.started)
+                                time.monotonic() - self.started, self.version)
 
 
 def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
@@ -174,20 +175,25 @@ _ONE_AT_A_TIME = threading.RLock()
 
 
 def grade_collected(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
-                    seed: int = 0, limits: Limits | None = None, session: Session | None = None) -> Result:
+                    seed: int = 0, limits: Limits | None = None, session: Session | None = None,
+                    version: str | None = None) -> Result:
     """As grade(), in a suite this process collected once and keeps (grading processes, Dask workers).
 
-    One suite is kept per process: another exercise's suite replaces it.
+    One suite is kept per process: another exercise's suite replaces it. version: grader_version(course,
+    ex) if the caller has it (it reads and hashes the grader's files: once per submission is enough).
     """
+    version = version or grader_version(course, ex)
     with _ONE_AT_A_TIME:  # two pytest sessions must never run at once in one process
-        collected = collected_suite(course, ex, suite)  # first: it closes other suites, then times the reference
+        # first: it closes other suites, then times the reference
+        collected = collected_suite(course, ex, suite, version)
         job = _Grading(course, ex, submission, suite, seed, session, limits)
+        job.version = version
         collected.run(job)
     return _as_cells(job.result, submission, ex)
 
 
-def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
-    key = (str(course.root), ex.id, suite, grader_version(course, ex))
+def collected_suite(course: Course, ex: Exercise, suite: str, version: str | None = None) -> CollectedSuite:
+    key = (str(course.root), ex.id, suite, version or grader_version(course, ex))
     kept = _SUITES.get(key)
     if kept is not None and kept[0] == os.getpid() and kept[1].alive():
         return kept[1]
@@ -233,7 +239,8 @@ def close_suites() -> None:
         del _SUITES[key]
 
 
-def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float) -> Result:
+def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float,
+              version: str | None = None) -> Result:
     tests = plugin.results
     status, message = ResultStatus.graded, ""
     if plugin.collection_errors or not tests:
@@ -250,7 +257,7 @@ def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration
     return Result(
         exercise=ex.id, submission_sha256=submission.sha256, submission=submission.name,
         score=round(sum(t.points for t in tests), 6), max_score=round(sum(t.max_points for t in tests), 6),
-        status=status, message=message, tests=tests, grader_version=grader_version(course, ex),
+        status=status, message=message, tests=tests, grader_version=version or grader_version(course, ex),
         suite=suite, duration=round(duration, 3), isolation=_isolation_label())
 
 
