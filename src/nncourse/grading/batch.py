@@ -230,7 +230,11 @@ def _runner(scheduler, jobs, task, todo, root, exercise_id, entries, suite, seed
     if scheduler:
         from nncourse.grading.cluster import DaskRunner
         return DaskRunner(scheduler, jobs, root, exercise_id, [e.path for e in entries], todo, suite, seed)
-    return LocalPool(jobs, task, todo)
+    from nncourse.grading.engine import suite_path
+    from nncourse.grading.preload import preload
+    course = _course(root)
+    preload(suite_path(course, course.exercise(exercise_id), suite))  # inherited by every grading process
+    return LocalPool(min(jobs, len(todo)), task, todo)  # no process that would have nothing to grade
 
 
 def _owned(result: Result, entry: Entry) -> Result:
