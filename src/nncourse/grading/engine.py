@@ -47,14 +47,16 @@ def suite_path(course: Course, ex: Exercise, suite: str) -> Path:
 
 
 def _plugin_args(course: Course, ex: Exercise, module_path: str, suite: str, seed: int,
-                 session: Session) -> dict:
+                 session: Session, times: dict | None = None) -> dict:
+    """The GraderPlugin's arguments; times: the reference's times if the caller knows them already."""
     course_limits = course.limits_for(ex)
     return dict(module_path=module_path, module_name=ex.module_name,
                 reference_path=str(course.path(ex.solution)) if suite == "hidden" else None,
                 thresholds=ex.thresholds, seed=seed, test_timeout=course_limits.test_timeout,
                 submission_timeout=course_limits.submission_timeout, session=session,
                 require_points=(suite == "hidden"),
-                budgets=budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
+                budgets=times if times is not None else
+                budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
 
 
 def new_session(module_path: str, module_name: str, limits: Limits | None, warm: bool = False) -> Session:
@@ -97,12 +99,20 @@ class _Grading:
         self.rebind = started is None  # point the plugin at this submission when the job starts
         self.result: Result | None = None
         self.version: str | None = None  # grader_version, when the caller worked it out already
+        self.suite_key: tuple | None = None  # the collected suite's key in _SUITES, if any
 
     @functools.cached_property
     def args(self) -> dict:
-        """The plugin's arguments, budgets included (so worked out after a timing job of the same session)."""
-        return _plugin_args(self.course, self.ex, str(self.submission.module_path), self.suite, self.seed,
-                            self.session)
+        """The plugin's arguments, budgets included (so worked out after a timing job of the same session).
+
+        In a collected suite, the reference's times found for its first submission serve the next ones
+        (for_suite would stat the grader's files again for each: the suite's key holds their content)."""
+        known = _TIMES.get(self.suite_key)
+        args = _plugin_args(self.course, self.ex, str(self.submission.module_path), self.suite, self.seed,
+                            self.session, known)
+        if self.suite_key in _SUITES and args["budgets"] is not None:
+            _TIMES[self.suite_key] = args["budgets"]
+        return args
 
     def __call__(self, loop: RunLoop) -> None:
         plugin = loop.grader
@@ -171,6 +181,7 @@ def _as_cells(result: Result, submission: Submission, ex: Exercise) -> Result:
 
 
 _SUITES: dict[tuple, tuple[int, CollectedSuite]] = {}
+_TIMES: dict[tuple, dict] = {}  # a key of _SUITES -> the reference's times on that suite
 _ONE_AT_A_TIME = threading.RLock()
 
 
@@ -187,13 +198,17 @@ def grade_collected(course: Course, ex: Exercise, submission: Submission, *, sui
         # first: it closes other suites, then times the reference
         collected = collected_suite(course, ex, suite, version)
         job = _Grading(course, ex, submission, suite, seed, session, limits)
-        job.version = version
+        job.version, job.suite_key = version, _suite_key(course, ex, suite, version)
         collected.run(job)
     return _as_cells(job.result, submission, ex)
 
 
+def _suite_key(course: Course, ex: Exercise, suite: str, version: str) -> tuple:
+    return (str(course.root), ex.id, suite, version)
+
+
 def collected_suite(course: Course, ex: Exercise, suite: str, version: str | None = None) -> CollectedSuite:
-    key = (str(course.root), ex.id, suite, version or grader_version(course, ex))
+    key = _suite_key(course, ex, suite, version or grader_version(course, ex))
     kept = _SUITES.get(key)
     if kept is not None and kept[0] == os.getpid() and kept[1].alive():
         return kept[1]
@@ -201,6 +216,7 @@ def collected_suite(course: Course, ex: Exercise, suite: str, version: str | Non
         if pid == os.getpid():  # a suite inherited through fork belongs to the parent: leave it alone
             other.close()
         del _SUITES[other_key]
+        _TIMES.pop(other_key, None)
     path = suite_path(course, ex, suite)
     limits = course.limits_for(ex)
     # The reference is timed as the first job of this same session (not a pytest session of its own),
@@ -237,6 +253,7 @@ def close_suites() -> None:
         if pid == os.getpid():
             collected.close()
         del _SUITES[key]
+        _TIMES.pop(key, None)
 
 
 def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float,
