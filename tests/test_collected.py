@@ -70,7 +70,7 @@ def test_markers_are_read_once_per_item_and_again_when_one_is_added():
     item = _Item()
     runner._remember_markers(item)
     marks = plugin._marks(item)
-    assert (marks.target, marks.max_points, marks.uses_reference) == ("relu", 2.0, ())
+    assert (marks.target, marks.points_arg, marks.uses_reference) == ("relu", 2, ())
     assert plugin._marks(item) is marks
     item.add_marker("target")
     assert plugin._marks(item).target == "softmax"

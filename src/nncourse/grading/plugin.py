@@ -44,12 +44,12 @@ class _Marks:
     submission. Kept on items whose marker lookups runner.py remembers (it drops this when a marker
     is added at run time); worked out afresh for any other item."""
 
-    __slots__ = ("target", "points", "max_points", "timeout", "uses_reference")
+    __slots__ = ("target", "points", "points_arg", "timeout", "uses_reference")
 
-    def __init__(self, item):
+    def __init__(self, item):  # values as written: converted where they are used, so a bad one fails there
         self.target = str(_marker_arg(item, "target", "") or "")
         self.points = item.get_closest_marker("points")
-        self.max_points = float(_marker_arg(item, "points", 0) or 0)
+        self.points_arg = _marker_arg(item, "points", 0)
         self.timeout = _marker_arg(item, "timeout", _UNSET)
         self.uses_reference = tuple(n for m in item.iter_markers("uses_reference") for n in m.args)
 
@@ -225,7 +225,7 @@ class GraderPlugin:
     # -- classification ----------------------------------------------------------------
     def _to_result(self, item, duration: float, passed: bool, exc: BaseException | None, longrepr) -> TestResult:
         marks = _marks(item)
-        target, max_points = marks.target, marks.max_points
+        target, max_points = marks.target, float(marks.points_arg or 0)
         base = dict(name=item.name, target=target or item.name, max_points=max_points,
                     duration=round(duration, 4))
         if not target or (self.require_points and marks.points is None):
