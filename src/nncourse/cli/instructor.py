@@ -40,6 +40,9 @@ def grade(ctx, exercise, submissions, as_json, out_dir, mapping, jobs, scheduler
     (whatever its score), 1 when some could not be graded, 2 for a usage
     error, 130 when interrupted.
     """
+    from nncourse.sandbox import isolation
+    isolation.start_detection()  # bubblewrap's trial run goes on while the grader's modules import
+    from nncourse.grading import engine  # noqa: F401 - grade_many's; imported here, during the trial
     from nncourse.grading.batch import grade_many
     from nncourse.grading.identity import read_mapping
     from nncourse.cli.progress import Counting, for_stderr

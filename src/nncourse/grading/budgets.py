@@ -67,11 +67,12 @@ def start_reference(course, ex, suite: Path, test_timeout: float, started=None) 
     atexit.register(session.close)  # not used after all (the process stopped early): no worker left behind
 
 
-def timing_job(course, ex, suite: Path, test_timeout: float):
+def timing_job(course, ex, suite: Path, test_timeout: float, session=None):
     """(plugin arguments, job) that time the reference as the first job of the caller's own pytest
-    session (grade(): one session instead of two), or None when the times are known or there is no
-    reference. A job that fails leaves the times unknown: for_suite gives None once, as when measuring
-    them fails, and measures them again for a later grading."""
+    session (grade(), a collected suite: one session instead of two), or None when the times are known
+    or there is no reference. A job that fails leaves the times unknown: for_suite gives None once, as
+    when measuring them fails, and measures them again for a later grading. session: the reference's
+    worker session (default: one start_reference started, else a per-submission worker)."""
     if ex.solution is None or not course.path(ex.solution).is_file():
         return None
     reference = course.path(ex.solution)
@@ -80,7 +81,7 @@ def timing_job(course, ex, suite: Path, test_timeout: float):
         return None
     args = dict(module_path=str(reference), module_name=ex.module_name, reference_path=str(reference),
                 thresholds=ex.thresholds, test_timeout=test_timeout, require_points=False, budgets={},
-                session=_STARTED.pop(key, None))
+                session=_STARTED.pop(key, None) or session)
 
     def job(loop) -> None:
         from nncourse.result import TestStatus

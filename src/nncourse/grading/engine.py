@@ -47,14 +47,16 @@ def suite_path(course: Course, ex: Exercise, suite: str) -> Path:
 
 
 def _plugin_args(course: Course, ex: Exercise, module_path: str, suite: str, seed: int,
-                 session: Session) -> dict:
+                 session: Session, times: dict | None = None) -> dict:
+    """The GraderPlugin's arguments; times: the reference's times if the caller knows them already."""
     course_limits = course.limits_for(ex)
     return dict(module_path=module_path, module_name=ex.module_name,
                 reference_path=str(course.path(ex.solution)) if suite == "hidden" else None,
                 thresholds=ex.thresholds, seed=seed, test_timeout=course_limits.test_timeout,
                 submission_timeout=course_limits.submission_timeout, session=session,
                 require_points=(suite == "hidden"),
-                budgets=budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
+                budgets=times if times is not None else
+                budgets.for_suite(course, ex, suite_path(course, ex, suite), course_limits.test_timeout))
 
 
 def new_session(module_path: str, module_name: str, limits: Limits | None, warm: bool = False) -> Session:
@@ -65,11 +67,18 @@ def new_session(module_path: str, module_name: str, limits: Limits | None, warm:
     where it can run; else (a student's single `check`, where starting a template
     would cost more than it saves) a per-submission worker.
     """
-    from nncourse.sandbox import template
     session = Session(module_path, module_name, limits)
-    if warm and template.unavailable_reason() is None:
-        session.worker_factory = template.start_worker
+    if warm:
+        _use_template(session)
     return session
+
+
+def _use_template(session: Session) -> None:
+    """The session's workers are children of this process's template, where it can run (deciding may
+    run bubblewrap's trial sandbox once per process: ~25 ms)."""
+    from nncourse.sandbox import template
+    if template.unavailable_reason() is None:
+        session.worker_factory = template.start_worker
 
 
 class _Grading:
@@ -89,12 +98,21 @@ class _Grading:
         self.started = started
         self.rebind = started is None  # point the plugin at this submission when the job starts
         self.result: Result | None = None
+        self.version: str | None = None  # grader_version, when the caller worked it out already
+        self.suite_key: tuple | None = None  # the collected suite's key in _SUITES, if any
 
     @functools.cached_property
     def args(self) -> dict:
-        """The plugin's arguments, budgets included (so worked out after a timing job of the same session)."""
-        return _plugin_args(self.course, self.ex, str(self.submission.module_path), self.suite, self.seed,
-                            self.session)
+        """The plugin's arguments, budgets included (so worked out after a timing job of the same session).
+
+        In a collected suite, the reference's times found for its first submission serve the next ones
+        (for_suite would stat the grader's files again for each: the suite's key holds their content)."""
+        known = _TIMES.get(self.suite_key)
+        args = _plugin_args(self.course, self.ex, str(self.submission.module_path), self.suite, self.seed,
+                            self.session, known)
+        if self.suite_key in _SUITES and args["budgets"] is not None:
+            _TIMES[self.suite_key] = args["budgets"]
+        return args
 
     def __call__(self, loop: RunLoop) -> None:
         plugin = loop.grader
@@ -109,7 +127,7 @@ class _Grading:
         finally:
             plugin.session.close()
         self.result = _assemble(self.course, self.ex, self.submission, plugin, self.suite,
-                                time.monotonic() - self.started)
+                                time.monotonic() - self.started, self.version)
 
 
 def grade(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
@@ -163,24 +181,34 @@ def _as_cells(result: Result, submission: Submission, ex: Exercise) -> Result:
 
 
 _SUITES: dict[tuple, tuple[int, CollectedSuite]] = {}
+_TIMES: dict[tuple, dict] = {}  # a key of _SUITES -> the reference's times on that suite
 _ONE_AT_A_TIME = threading.RLock()
 
 
 def grade_collected(course: Course, ex: Exercise, submission: Submission, *, suite: str = "hidden",
-                    seed: int = 0, limits: Limits | None = None, session: Session | None = None) -> Result:
+                    seed: int = 0, limits: Limits | None = None, session: Session | None = None,
+                    version: str | None = None) -> Result:
     """As grade(), in a suite this process collected once and keeps (grading processes, Dask workers).
 
-    One suite is kept per process: another exercise's suite replaces it.
+    One suite is kept per process: another exercise's suite replaces it. version: grader_version(course,
+    ex) if the caller has it (it reads and hashes the grader's files: once per submission is enough).
     """
+    version = version or grader_version(course, ex)
     with _ONE_AT_A_TIME:  # two pytest sessions must never run at once in one process
-        collected = collected_suite(course, ex, suite)  # first: it closes other suites, then times the reference
+        # first: it closes other suites, then times the reference
+        collected = collected_suite(course, ex, suite, version)
         job = _Grading(course, ex, submission, suite, seed, session, limits)
+        job.version, job.suite_key = version, _suite_key(course, ex, suite, version)
         collected.run(job)
     return _as_cells(job.result, submission, ex)
 
 
-def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
-    key = (str(course.root), ex.id, suite, grader_version(course, ex))
+def _suite_key(course: Course, ex: Exercise, suite: str, version: str) -> tuple:
+    return (str(course.root), ex.id, suite, version)
+
+
+def collected_suite(course: Course, ex: Exercise, suite: str, version: str | None = None) -> CollectedSuite:
+    key = _suite_key(course, ex, suite, version or grader_version(course, ex))
     kept = _SUITES.get(key)
     if kept is not None and kept[0] == os.getpid() and kept[1].alive():
         return kept[1]
@@ -188,12 +216,34 @@ def collected_suite(course: Course, ex: Exercise, suite: str) -> CollectedSuite:
         if pid == os.getpid():  # a suite inherited through fork belongs to the parent: leave it alone
             other.close()
         del _SUITES[other_key]
-    placeholder = Session("", ex.module_name)  # never started: each job brings its own
-    grader = GraderPlugin(**_plugin_args(course, ex, "", suite, 0, placeholder))
-    collected = CollectedSuite(suite_path(course, ex, suite), grader)
+        _TIMES.pop(other_key, None)
+    path = suite_path(course, ex, suite)
+    limits = course.limits_for(ex)
+    # The reference is timed as the first job of this same session (not a pytest session of its own),
+    # in a child of the template like the submissions after it.
+    reference = Session(str(course.path(ex.solution)), ex.module_name) if ex.solution is not None else None
+    timing = budgets.timing_job(course, ex, path, limits.test_timeout, session=reference)
+    if timing is not None:
+        grader = GraderPlugin(**timing[0])
+    else:
+        placeholder = Session("", ex.module_name)  # never started: each job brings its own
+        grader = GraderPlugin(**_plugin_args(course, ex, "", suite, 0, placeholder))
+    collected = CollectedSuite(path, grader)
     if not _SUITES:
         atexit.register(close_suites)
     _SUITES[key] = (os.getpid(), collected)
+    if timing is not None:
+        # while the suite's thread configures pytest and collects, this one chooses and starts the
+        # reference's worker (and with it this process's template); the timing job starts it again if
+        # this failed
+        with contextlib.suppress(Exception):
+            if grader.session is reference:
+                _use_template(reference)
+            grader.session.start()
+        try:
+            collected.run(timing[1])
+        finally:
+            grader.session.close()  # the job closed it; not if the pytest session ended before it ran
     return collected
 
 
@@ -203,9 +253,11 @@ def close_suites() -> None:
         if pid == os.getpid():
             collected.close()
         del _SUITES[key]
+        _TIMES.pop(key, None)
 
 
-def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float) -> Result:
+def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration: float,
+              version: str | None = None) -> Result:
     tests = plugin.results
     status, message = ResultStatus.graded, ""
     if plugin.collection_errors or not tests:
@@ -222,7 +274,7 @@ def _assemble(course, ex, submission, plugin: GraderPlugin, suite: str, duration
     return Result(
         exercise=ex.id, submission_sha256=submission.sha256, submission=submission.name,
         score=round(sum(t.points for t in tests), 6), max_score=round(sum(t.max_points for t in tests), 6),
-        status=status, message=message, tests=tests, grader_version=grader_version(course, ex),
+        status=status, message=message, tests=tests, grader_version=version or grader_version(course, ex),
         suite=suite, duration=round(duration, 3), isolation=_isolation_label())
 
 

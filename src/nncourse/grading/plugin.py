@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import time
 import traceback
 
@@ -33,6 +34,33 @@ GRADER_FAULT = "the grader itself failed on this test; tell your instructor (you
 def _marker_arg(item, name, default=None):
     marker = item.get_closest_marker(name)
     return marker.args[0] if marker and marker.args else default
+
+
+_UNSET = object()
+
+
+class _Marks:
+    """What a test's markers tell the plugin, read once per item rather than ~8 times per test and
+    submission. Kept on items whose marker lookups runner.py remembers (it drops this when a marker
+    is added at run time); worked out afresh for any other item."""
+
+    __slots__ = ("target", "points", "points_arg", "timeout", "uses_reference")
+
+    def __init__(self, item):  # values as written: converted where they are used, so a bad one fails there
+        self.target = str(_marker_arg(item, "target", "") or "")
+        self.points = item.get_closest_marker("points")
+        self.points_arg = _marker_arg(item, "points", 0)
+        self.timeout = _marker_arg(item, "timeout", _UNSET)
+        self.uses_reference = tuple(n for m in item.iter_markers("uses_reference") for n in m.args)
+
+
+def _marks(item) -> _Marks:
+    marks = getattr(item, "_nncourse_marks", None)
+    if marks is None:
+        marks = _Marks(item)
+        if getattr(item, "_nncourse_remembers_markers", False):
+            item._nncourse_marks = marks
+    return marks
 
 
 def student_message(exc: BaseException, target: str) -> tuple[TestStatus, str] | None:
@@ -70,6 +98,20 @@ def _grader_traceback(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if "_pytest" not in f.filename and "pluggy" not in f.filename]
     return "".join(traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc))
+
+
+_CODE: dict[str, tuple[tuple, object]] = {}  # reference path -> (its stat, its code)
+
+
+def _reference_code(spec):
+    """The reference's code object, as its loader compiles it, compiled again only when the file changes."""
+    path = spec.origin
+    st = os.stat(path)
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    kept = _CODE.get(path)
+    if kept is None or kept[0] != stamp:
+        kept = _CODE[path] = (stamp, spec.loader.get_code(spec.name))
+    return kept[1]
 
 
 class GraderPlugin:
@@ -115,13 +157,15 @@ class GraderPlugin:
     def running(self, item):
         """Around a test's call (pytest's protocol and the lean loop alike): its budget, the submission's
         deadline, the target the diagnoses report on, the reference's stand-ins."""
-        ceiling = float(_marker_arg(item, "timeout", self.test_timeout))
+        marks = _marks(item)
+        ceiling = float(self.test_timeout if marks.timeout is _UNSET else marks.timeout)
         times = self.reference_times
-        self.budgets[item.nodeid] = spent = budget(times.get(item.nodeid) if times is not None else None, ceiling)
+        nodeid = item.nodeid
+        self.budgets[nodeid] = spent = budget(times.get(nodeid) if times is not None else None, ceiling)
         self.session.deadline = time.monotonic() + spent
         if self.submission_deadline is not None:
             self.session.deadline = min(self.session.deadline, self.submission_deadline)
-        target_token = current_target.set(str(_marker_arg(item, "target", "") or ""))  # diagnoses hook
+        target_token = current_target.set(marks.target)  # diagnoses hook
         try:
             with self._stand_ins(item):
                 yield
@@ -132,10 +176,12 @@ class GraderPlugin:
     def _stand_ins(self, item):
         """The reference answers for the names of the test's `uses_reference` markers, and for functions
         that timed out before (without a reference, those fail at once); never for the test's target."""
-        target = str(_marker_arg(item, "target", "") or "")
+        marks = _marks(item)
         reference = self._reference_module() if self.reference_path else None
-        declared = {getattr(n, "name", n): n for m in item.iter_markers("uses_reference") for n in m.args} \
-            if reference is not None else {}
+        if not marks.uses_reference and not self.session.hung:  # the common case: nothing stands in
+            return contextlib.nullcontext()
+        target = marks.target
+        declared = {getattr(n, "name", n): n for n in marks.uses_reference} if reference is not None else {}
         refused = {}
         for name, why in self.session.hung.items():
             if reference is not None and "." not in name:
@@ -169,7 +215,7 @@ class GraderPlugin:
         """Raises (a setup failure) when the test must not run: time used up, or its target hung before."""
         if self.submission_deadline is not None and time.monotonic() > self.submission_deadline:
             raise _not_run("not run: the submission's total time budget was used up")
-        target = str(_marker_arg(item, "target", "") or "")
+        target = _marks(item).target
         if target in self.session.hung:
             raise _not_run(self.session.hung[target])
 
@@ -178,11 +224,11 @@ class GraderPlugin:
 
     # -- classification ----------------------------------------------------------------
     def _to_result(self, item, duration: float, passed: bool, exc: BaseException | None, longrepr) -> TestResult:
-        target = str(_marker_arg(item, "target", "") or "")
-        max_points = float(_marker_arg(item, "points", 0) or 0)
+        marks = _marks(item)
+        target, max_points = marks.target, float(marks.points_arg or 0)
         base = dict(name=item.name, target=target or item.name, max_points=max_points,
                     duration=round(duration, 4))
-        if not target or (self.require_points and item.get_closest_marker("points") is None):
+        if not target or (self.require_points and marks.points is None):
             return TestResult(**base, points=0.0, status=TestStatus.error,
                               message=GRADER_FAULT, instructor_detail="test lacks a target or points marker")
         if passed:
@@ -214,10 +260,11 @@ class GraderPlugin:
         return self._reference_module()
 
     def _reference_module(self):
+        """A fresh module of the reference for each submission, run from code compiled once per process."""
         if self._reference is None:
             spec = importlib.util.spec_from_file_location("nncourse_reference_module", self.reference_path)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            exec(_reference_code(spec), module.__dict__)  # noqa: S102 - what spec.loader.exec_module does
             self._reference = module
         return self._reference
 

@@ -115,9 +115,11 @@ def _remember_markers(item) -> None:
 
     def add_marker(*args, **kwargs):
         memory.clear()
+        item.__dict__.pop("_nncourse_marks", None)  # what plugin.py read of the markers
         return add(*args, **kwargs)
     item.iter_markers_with_node, item.add_marker = iter_markers_with_node, add_marker
     item.get_closest_marker = get_closest_marker
+    item._nncourse_remembers_markers = True
     # Every report copies the item's keywords, which chain through each parent node on every
     # iteration (~36 nested iterations per test): one flat mapping with the same keys and values.
     item.keywords = {key: item.keywords[key] for key in item.keywords}
