@@ -145,7 +145,23 @@ def _frame(message, max_array_bytes: int, max_header: int) -> bytes:
     return b"".join(parts)
 
 
-_dumps = json.JSONEncoder().encode  # json.dumps' own default encoder, without its keyword checks
+def _json_encoder():
+    """json.dumps(tree) for the trees _encode builds, with one C encoder made once (json.dumps makes
+    one per call); json.dumps itself where the C encoder is missing or answers differently."""
+    from json import encoder as std
+    try:
+        fast = std.c_make_encoder(None, json.JSONEncoder().default, std.encode_basestring_ascii, None,
+                                  ": ", ", ", False, False, True)
+        sample = {"__dict__": [["a\u00e9\n", [1, -2.5, float("nan"), float("-inf"), None, True, 2**62]], ["b", {}]]}
+        if "".join(fast(sample, 0)) == json.dumps(sample):
+            return lambda tree: "".join(fast(tree, 0))
+    except Exception:  # noqa: BLE001 - another Python's private signature: the public path then
+        pass
+    return json.dumps
+
+
+_dumps = _json_encoder()
+_loads = json.JSONDecoder().decode  # json.loads(bytes) is this after detect_encoding (see _decode_header)
 _TWO = struct.Struct("<QQ")
 _ZERO = _LEN.pack(0)
 
@@ -167,11 +183,11 @@ def _array(spec, buffers: list, scalar: bool):
     try:
         dtype_str, shape, index = spec
         dtype = _dtype(dtype_str)
-        shape = tuple(int(s) for s in shape)
+        shape = tuple(map(int, shape))
         buf = buffers[int(index)]
     except (TypeError, ValueError, IndexError) as exc:
         raise ProtocolError(f"bad array header: {exc}") from None
-    if dtype.kind not in ALLOWED_KINDS or any(s < 0 for s in shape):
+    if dtype.kind not in ALLOWED_KINDS or (shape and min(shape) < 0):
         raise ProtocolError(f"array of dtype {dtype} is not plain data")
     if math.prod(shape) * dtype.itemsize != len(buf):  # Python ints: a forged shape cannot wrap around
         raise ProtocolError("array size does not match its shape")
@@ -340,7 +356,7 @@ def _decode_header(header: bytes, buffers: list):
     if _nesting(header) > MAX_DEPTH + 1:
         raise ProtocolError("value nested too deeply")
     try:
-        tree = json.loads(header)
+        tree = _loads(header.decode(json.detect_encoding(header), "surrogatepass"))  # json.loads(header)
     except ValueError as exc:
         raise ProtocolError(f"bad JSON header: {str(exc)[:200]}") from None
     return _decode(tree, buffers, 0)
