@@ -169,7 +169,7 @@ def test_the_worker_reads_a_request_frame_whole():
         assert first["op"] == "call" and first["kwargs"] == {"a": (1, 2)}
         assert np.array_equal(first["args"][0], np.zeros((2, 2))) and first["args"][1] == 1.5
         assert protocol.read_frame(r) == {"op": "next"}  # exactly one frame was taken
-        os.write(w, protocol._LEN.pack(2**40))
+        os.write(w, protocol._LEN.pack(2**40) + protocol._LEN.pack(10))
         with pytest.raises(protocol.ProtocolError, match="a frame of"):
             protocol.read_frame(r)
     finally:

@@ -401,10 +401,10 @@ def read_exact(fd: int, n: int) -> bytes:
 def read_frame(fd: int):
     """Read and decode one request (the worker's side: the trusted side wrote it, larger caps).
 
-    Two reads: the size field, then the whole frame (at most the caps allow).
+    Two reads: the two leading lengths (capped by check_lengths), then the rest of the frame.
     """
-    (size,) = _LEN.unpack(read_exact(fd, 8))
-    if size > 16 + MAX_REQUEST_HEADER_BYTES + MAX_FRAME_BYTES + 8 * MAX_BUFFERS or size < 16:
-        raise ProtocolError(f"a frame of {size} bytes")
-    return parse_frame(read_exact(fd, size), 0, size, max_header=MAX_REQUEST_HEADER_BYTES,
+    size, hlen = _TWO.unpack(read_exact(fd, 16))
+    check_lengths(size, hlen, MAX_REQUEST_HEADER_BYTES, MAX_FRAME_BYTES)
+    data = read_exact(fd, size - 8)
+    return parse_frame(_LEN.pack(hlen) + data, 0, size, max_header=MAX_REQUEST_HEADER_BYTES,
                        max_arrays=MAX_FRAME_BYTES)
