@@ -9,10 +9,12 @@ so the machine's load hits them alike), and prints per tree: round trips per sec
 trusted-side CPU microseconds per round trip (this process) and worker CPU microseconds
 per round trip (/proc schedstat of the worker's processes).
 
-    python benchmarks/bench_protocol.py [--calls 2000] [--rounds 3] [--base 615748b] [--tree src ...]
+    python benchmarks/bench_protocol.py [--calls 2000] [--rounds 3] [--base 615748b] [--tree src ...] [--grade 20]
 
 --base REV: `git archive REV src` into a temporary folder, measured as "REV" (default 615748b;
-"" to skip). Prints figures; asserts nothing.
+"" to skip). --grade N: also the processor time per submission of grading the exercise2
+reference N times in a collected suite with the warmed template (bench_scale.py's profile,
+trusted side and worker), the trees interleaved the same way. Prints figures; asserts nothing.
 """
 from __future__ import annotations
 
@@ -86,12 +88,25 @@ def run(src: str, calls: int) -> dict:
         raise SystemExit(f"{src}: {done.stderr.strip()[-2000:]}") from None
 
 
+def grade_cpu(src: str, n: int) -> dict:
+    """bench_scale.py's per-submission processor time (warmed template) with nncourse from `src`."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_scale import PROFILE
+    done = subprocess.run([sys.executable, "-c", PROFILE, str(REPO), "exercise2", str(MODULE), str(n)],
+                          capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": src})
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise SystemExit(f"{src}: {done.stderr.strip()[-2000:]}") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--base", default="615748b", help="a git revision measured too ('' to skip)")
     parser.add_argument("--tree", action="append", help="more src folders (default: this tree's src)")
+    parser.add_argument("--grade", type=int, default=0, help="also grade the exercise2 reference N times per round")
     args = parser.parse_args()
     trees = {}
     with tempfile.TemporaryDirectory(prefix="bench-protocol-") as tmp:
@@ -102,9 +117,12 @@ def main() -> None:
         for src in args.tree or [str(REPO / "src")]:
             trees["this tree" if src == str(REPO / "src") else src] = src
         got = {name: [] for name in trees}
+        graded = {name: [] for name in trees}
         for _ in range(args.rounds):
             for name, src in trees.items():
                 got[name].append(run(src, args.calls))
+                if args.grade:
+                    graded[name].append(grade_cpu(src, args.grade))
     print(f"{args.calls} round trips x {args.rounds} rounds (medians); load average {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} cores")
     print(f"{'tree':<12} {'round trips/s':>14} {'trusted us/rt':>14} {'worker us/rt':>13} {'total us/rt':>12}")
@@ -113,6 +131,15 @@ def main() -> None:
         trusted = statistics.median(r["trusted"] for r in runs) / args.calls * 1e6
         worker = statistics.median(r["worker"] for r in runs) / args.calls * 1e6
         print(f"{name:<12} {rate:>14.0f} {trusted:>14.1f} {worker:>13.1f} {trusted + worker:>12.1f}")
+    if args.grade:
+        print(f"\nprocessor time per submission, exercise2 reference graded {args.grade}x per round "
+              f"(collected suite, warmed template; medians of {args.rounds} rounds)")
+        print(f"{'tree':<12} {'trusted ms':>11} {'worker ms':>10} {'total ms':>9}")
+        for name, runs in graded.items():
+            trusted = statistics.median(r["trusted"] for r in runs) * 1000
+            worker = statistics.median(r["worker"] for r in runs) * 1000
+            total = statistics.median(r["trusted"] + r["worker"] for r in runs) * 1000
+            print(f"{name:<12} {trusted:>11.1f} {worker:>10.1f} {total:>9.1f}")
 
 
 if __name__ == "__main__":
