@@ -3,6 +3,8 @@
 Why: only plain data may cross the process boundary (the trust model: student code is untrusted).
 A frame is a JSON header plus raw array buffers; decoding builds fresh
 float/int/bool arrays and builtin containers, and refuses everything else.
+A frame is read whole once its two leading lengths passed their caps (check_lengths),
+then parsed in memory (parse_frame): a round trip costs a few system calls, not one per field.
 Never pickle. Stdlib + NumPy only: the worker imports this module.
 """
 from __future__ import annotations
