@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import struct
 import subprocess
 import threading
 import time
@@ -20,7 +21,26 @@ from nncourse.sandbox import confine, isolation, protocol
 from nncourse.sandbox.cgroup import WorkerCgroup
 from nncourse.sandbox.limits import Limits, worker_env
 
+try:
+    import fcntl
+    import termios
+except ImportError:  # Windows: only the portable worker runs there, and it reads no pipe of ours
+    fcntl = termios = None
+
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
+_TWO_LENGTHS = struct.Struct("<QQ")  # a frame's size and its header's length
+_CHUNK = 65536                       # a read asks for at least this much: a whole small reply at once
+
+
+def _bytes_waiting(fd: int) -> int:
+    """Bytes readable on a pipe right now, without reading them (0 at end of file)."""
+    try:
+        return _INT.unpack(fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
+_INT = struct.Struct("i")
 
 
 class OutputTail:
@@ -100,18 +120,35 @@ class WorkerProcess:
         self.stdout = OutputTail(self.proc.stdout, limits.output_bytes)
         self.stderr = OutputTail(self.proc.stderr, limits.output_bytes)
 
+    _pending = b""  # bytes read past the last reply: to the proxy, a reply waiting (see reply_waiting)
+
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and wait for its reply, at most `timeout` seconds."""
         try:
             protocol.write_frame(self.req_w, message)
         except (BrokenPipeError, OSError):
             raise self._death() from None
-        deadline = time.monotonic() + timeout
-        return protocol.read_message(lambda n: self._read(n, deadline))  # each length capped before it is read
+        return self._reply(time.monotonic() + timeout)
 
-    def _read(self, n: int, deadline: float) -> bytes:
-        chunks, left = [], n
-        while left:
+    def _reply(self, deadline: float):
+        """Read and decode one reply frame: its two leading lengths are capped (protocol.check_lengths)
+        before the rest is read, and the rest is at most the size they allow."""
+        data = self._pending
+        if len(data) < 16:
+            data = self._fill(data, 16, deadline)
+        size, hlen = _TWO_LENGTHS.unpack_from(data)
+        protocol.check_lengths(size, hlen, protocol.MAX_HEADER_BYTES, protocol.MAX_REPLY_ARRAY_BYTES)
+        end = 8 + size
+        if len(data) < end:
+            data = self._fill(data, end, deadline)
+        self._pending = data[end:]
+        return protocol.parse_frame(data, 8, end)
+
+    def _fill(self, data: bytes, need: int, deadline: float) -> bytes:
+        """data and what the reply pipe brings until there are `need` bytes (one select and one read
+        when the reply is small); at most _CHUNK bytes beyond `need` are read ahead."""
+        chunks, have = [data] if data else [], len(data)
+        while have < need:
             wait = deadline - time.monotonic()
             if wait <= 0:
                 self.kill()
@@ -119,12 +156,16 @@ class WorkerProcess:
             ready, _, _ = select.select([self.rep_r], [], [], wait)
             if not ready:
                 continue
-            chunk = os.read(self.rep_r, min(left, 1 << 20))
+            chunk = os.read(self.rep_r, min(max(need - have, _CHUNK), 1 << 20))
             if not chunk:
                 raise self._death()
             chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+            have += len(chunk)
+        return b"".join(chunks)  # one chunk: itself, not a copy
+
+    def reply_waiting(self) -> bool:
+        """Bytes from the worker before a request was sent: read ahead already, or in the pipe."""
+        return bool(self._pending) or _bytes_waiting(self.rep_r) > 0
 
     def _budget_text(self) -> str:
         return "its time budget (an endless loop, or far too slow?)"
@@ -173,6 +214,7 @@ class WorkerProcess:
             except OSError:
                 pass
         self.req_w = self.rep_r = -1
+        self._pending = b""
         self._release()
 
     def _release(self) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import struct
 import time
 from pathlib import Path
 
@@ -191,22 +190,13 @@ def _clip(value, limit: int) -> str:
 
 
 def _reply_waiting(worker) -> bool:
-    """A reply is there before its request was sent (the portable worker's replies come through a queue)."""
-    rep_r = getattr(worker, "rep_r", None)
-    if rep_r is None:
-        replies = getattr(worker, "replies", None)
-        return replies is not None and not replies.empty()
-    return _bytes_waiting(rep_r) > 0
-
-
-def _bytes_waiting(fd: int) -> int:
-    """Bytes readable on a pipe right now, without reading them (0 at end of file)."""
-    import fcntl  # POSIX only: the portable worker (Windows) never comes here
-    import termios
-    try:
-        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
-    except OSError:
-        return 0
+    """A reply is there before its request was sent: read ahead already or in the pipe
+    (WorkerProcess.reply_waiting); the portable worker's replies come through a queue."""
+    waiting = getattr(worker, "reply_waiting", None)
+    if waiting is not None:
+        return waiting()
+    replies = getattr(worker, "replies", None)
+    return replies is not None and not replies.empty()
 
 
 def _host_roots() -> tuple[str, ...]:
