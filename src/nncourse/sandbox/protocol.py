@@ -247,11 +247,8 @@ def _decode(obj, buffers: list, depth: int):
 
 
 def _nesting(header: bytes) -> int:
-    """How deeply the JSON header nests (brackets inside strings do not count), without parsing it.
-
-    Why: the depth is known before json.loads builds anything, so no nesting
-    reaches the parser's recursion; most headers have too few brackets to need the walk.
-    """
+    """How deeply the JSON header nests (brackets inside strings do not count), known before json.loads
+    builds anything (no nesting reaches its recursion); most headers have too few brackets to need the walk."""
     if header.count(b"[") + header.count(b"{") <= MAX_DEPTH:
         return 0
     depth = deepest = 0
@@ -275,11 +272,8 @@ def _nesting(header: bytes) -> int:
 
 
 def check_lengths(size: int, hlen: int, max_header: int, max_arrays: int) -> None:
-    """Refuse a frame by its first two length fields, before any more of it is read.
-
-    Why: a forged 32 MiB header or a frame claiming terabytes costs 16 bytes of
-    memory, not its claimed size; the rest of the frame is at most `size` bytes.
-    """
+    """Refuse a frame by its first two length fields, before any more of it is read: a forged 32 MiB header
+    or a frame claiming terabytes costs 16 bytes of memory; the rest of the frame is at most `size` bytes."""
     if hlen > max_header:
         raise ProtocolError(f"a description of {hlen} bytes (at most {max_header})")
     if size > 16 + max_header + max_arrays + 8 * MAX_BUFFERS or size < 16 + hlen:
@@ -288,12 +282,9 @@ def check_lengths(size: int, hlen: int, max_header: int, max_arrays: int) -> Non
 
 def parse_frame(data, start: int, end: int, *, max_header: int = MAX_HEADER_BYTES,
                 max_arrays: int = MAX_REPLY_ARRAY_BYTES):
-    """Decode the frame in data[start:end] (what follows its size field), within caps.
-
-    Every length inside is checked against the caps and against the frame's end
-    before it is used; array buffers are views of `data` until _array copies them.
-    Raises ProtocolError for anything malformed or over a cap.
-    """
+    """Decode the frame in data[start:end] (what follows its size field), within caps: every length inside is
+    checked against the caps and the frame's end before it is used; array buffers are views of `data` until
+    _array copies them. Raises ProtocolError for anything malformed or over a cap."""
     try:
         unpack = _LEN.unpack_from
         if end - start < 16:
@@ -336,10 +327,8 @@ def parse_frame(data, start: int, end: int, *, max_header: int = MAX_HEADER_BYTE
 def read_message(read, *, max_header: int = MAX_HEADER_BYTES, max_arrays: int = MAX_REPLY_ARRAY_BYTES):
     """Read one length-prefixed frame through `read(n) -> exactly n bytes` and decode it, within caps.
 
-    The two leading lengths are checked before anything else is read (check_lengths);
-    then the rest of the frame, at most that size, in one read.
-    Raises ProtocolError for anything malformed or over a cap (the stream is then
-    out of step: the caller must drop the channel).
+    The two leading lengths are checked first (check_lengths), then the rest is read at once.
+    ProtocolError for anything malformed or over a cap (the caller must then drop the channel).
     """
     try:
         (size,) = _LEN.unpack(read(8))
@@ -365,11 +354,8 @@ def _decode_header(header: bytes, buffers: list):
 
 
 def decode(frame: bytes, *, max_header: int = MAX_HEADER_BYTES, max_arrays: int = MAX_REPLY_ARRAY_BYTES):
-    """Parse one frame (as `encode` returns it) into plain data; ProtocolError on anything else.
-
-    The bytes come from the untrusted side (student code can write to the reply
-    pipe), so every way a frame can be malformed ends here as a ProtocolError.
-    """
+    """Parse one frame (as `encode` returns it) into plain data; ProtocolError on anything else (the bytes
+    come from the untrusted side: every way a frame can be malformed ends here as a ProtocolError)."""
     frame = bytes(frame)
     if len(frame) < 8:
         raise ProtocolError("truncated frame")
