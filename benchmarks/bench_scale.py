@@ -5,9 +5,10 @@ the mutants, each with a comment of its own so every hash differs) and prints
 submissions per second for
   - the naive way: one `python -m pytest grader/<exercise>` process per submission,
     the student's module imported in-process (no sandbox), JOBS at a time;
-  - `nncourse grade --jobs JOBS` (grading processes that collect the suite once), with the
-    per-submission worker (NNCOURSE_NO_TEMPLATE=1) and with the warmed template, side by side
-    (and the template with 2 x JOBS processes: each waits for its worker at every call);
+  - `nncourse grade --jobs JOBS` (grading processes that collect the suite once, each pinned to a
+    processor of its own), with the per-submission worker (NNCOURSE_NO_TEMPLATE=1) and with the
+    warmed template, side by side (and the template with its processes not pinned, and with
+    2 x JOBS processes: each waits for its worker at every call);
   - `nncourse grade --scheduler local` (a local Dask cluster of JOBS workers, template);
 then the per-submission overhead inside a grading process and the latency of a
 student's `check` against `python -c "import numpy"`.
@@ -288,7 +289,9 @@ def main() -> None:
         rows.append((f"nncourse grade --jobs {args.jobs}, per-submission worker", seconds, results))
         seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
         rows.append((f"nncourse grade --jobs {args.jobs}, warmed template", seconds, results))
-        more = 2 * args.jobs  # a grading process waits for its worker at each call: more processes fill the cores
+        seconds, _ = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)], {"NNCOURSE_NO_PIN": "1"})
+        rows.append(("  the same, processes not pinned (NNCOURSE_NO_PIN=1)", seconds, None))
+        more = 2 * args.jobs  # more processes than processors: not pinned
         seconds, _ = nncourse_grade(ex, paths, ["--jobs", str(more)])
         rows.append((f"nncourse grade --jobs {more}, warmed template", seconds, None))
         if not args.no_dask:

@@ -328,3 +328,31 @@ def test_the_batch_table_shows_points_lost_flags_timeouts_and_sums_up():
     assert lines[2].split()[:3] == ["7.5/10", "2.5", "graded"] and "(2 timed out)" in lines[2]
     assert lines[3].split()[:3] == ["0/10", "10", "timeout"]
     assert lines[-1] == "3 graded, 1 errors, 2 with timeouts; score mean 5.833, median 7.5 (of 10)"
+
+
+def _where_i_run(i: int) -> str:
+    time.sleep(0.2)  # long enough for both grading processes to take tasks
+    return json.dumps([os.getpid(), sorted(os.sched_getaffinity(0))])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="one processor: nothing to pin")
+@pytest.mark.parametrize("pinned", [True, False])
+def test_each_grading_process_keeps_to_a_processor_of_its_own(pinned, monkeypatch):
+    """Two grading processes on a machine of two or more processors: one processor each (their sandboxes
+    and workers inherit it); NNCOURSE_NO_PIN=1 leaves them free."""
+    from nncourse.grading.batch import LocalPool
+    if not pinned:
+        monkeypatch.setenv("NNCOURSE_NO_PIN", "1")
+    pool = LocalPool(2, _where_i_run, list(range(6)))
+    try:
+        seen = [json.loads(text) for i, text in pool.completed(poll=0.1) if i >= 0]
+    finally:
+        pool.shutdown()
+    by_process = {pid: cpus for pid, cpus in seen}
+    assert len(seen) == 6 and len(by_process) == 2
+    if pinned:
+        assert all(len(cpus) == 1 for cpus in by_process.values())
+        assert len({cpus[0] for cpus in by_process.values()}) == 2
+    else:
+        assert all(cpus == sorted(os.sched_getaffinity(0)) for cpus in by_process.values())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from nncourse.course import Course, Exercise
-from nncourse.grading.batch import grade_task
+from nncourse.grading.batch import grade_task, pin_process, pinning_cpus
 from nncourse.mutants import Mutant, MutantError, load_mutant, mutant_files, write_mutant
 from nncourse.nomath import FLAVORS, api_targets, half_kept, no_math_source, same_target
 from nncourse.result import Result, TestStatus
@@ -280,7 +280,9 @@ def _grade_all(course, exercises, jobs, seeds, scratch, progress) -> dict[str, d
             results[ex_id][key] = plan.pop((ex_id, key))
     progress(f"validate: {len(plan)} gradings on {jobs} processes")
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    cpus = pinning_cpus(jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=pin_process,
+                             initargs=(cpus, ctx.Value("i", 0) if cpus else None)) as pool:
         futures = {k: pool.submit(grade_task, *args) for k, args in plan.items()}
         for n, ((ex_id, key), fut) in enumerate(futures.items(), 1):
             results[ex_id][key] = Result.from_json(fut.result())

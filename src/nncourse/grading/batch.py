@@ -62,19 +62,58 @@ def grade_task(root: str, exercise_id: str, path: str, suite: str = "hidden", se
                             + traceback.format_exc()[-3000:], version).to_json()
 
 
-def init_grading_process() -> None:
-    """In each grading process: Ctrl-C is the parent's to handle, death with the parent, one BLAS thread.
+def init_grading_process(cpus: list[int] | None = None, counter=None) -> None:
+    """In each grading process: Ctrl-C is the parent's to handle, death with the parent, one BLAS thread,
+    and one processor of its own (cpus, taken in turn through the shared counter).
 
     A parent killed with SIGKILL cannot stop its pool: the kernel does (PR_SET_PDEATHSIG),
     and the sandboxes die with their grading process (bubblewrap --die-with-parent).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if cpus and counter is not None:
+        pin_process(cpus, counter)
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(1)
     except Exception:  # noqa: BLE001 - threadpoolctl comes with scikit-learn; without it, BLAS's default
         pass
+
+
+def pin_process(cpus: list[int] | None, counter) -> None:
+    """Keep this grading process, and the sandbox and workers it starts later, on one processor.
+
+    Why: a grading process and its worker take turns (a request, then its reply, ~130 times per
+    submission), never running at once; on one processor each hands over to the other without a
+    wake-up across processors, and finds its caches warm. exercise2, two grading processes on two
+    processors: ~55 ms per submission pinned, ~67 ms free (benchmarks/bench_scale.py shows both).
+    """
+    import os
+    if not cpus or counter is None:
+        return
+    with counter.get_lock():
+        turn = counter.value
+        counter.value += 1
+    try:
+        os.sched_setaffinity(0, {cpus[turn % len(cpus)]})
+    except OSError:
+        pass
+
+
+def pinning_cpus(jobs: int) -> list[int] | None:
+    """The processors grading processes are pinned to, one each (None: not pinned).
+
+    Not pinned where it cannot pay: more grading processes than processors (they would queue
+    on one while another idles), no sched_setaffinity, or NNCOURSE_NO_PIN set.
+    """
+    import os
+    if os.environ.get("NNCOURSE_NO_PIN", "").strip().lower() not in ("", "0", "no", "off", "false"):
+        return None
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+    return cpus if 1 < jobs <= len(cpus) else None
 
 
 def _die_with_parent() -> None:
@@ -123,8 +162,11 @@ class LocalPool:
         # out of the collector's sight (gc.freeze), the grading processes' collections and this
         # process's own at exit (~60 ms) do not walk it again, nor touch the pages they share.
         gc.freeze()
-        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=init_grading_process)
+        context = multiprocessing.get_context("fork")
+        cpus = pinning_cpus(self.jobs)
+        self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                            initializer=init_grading_process,
+                                            initargs=(cpus, context.Value("i", 0) if cpus else None))
         self.futures = {i: self.executor.submit(self.task, i) for i in todo}
 
     def completed(self, poll: float = 0.5) -> Iterator[tuple[int, str | None]]:
