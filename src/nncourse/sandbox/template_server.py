@@ -105,6 +105,7 @@ def child(ctrl: socket.socket, wakeup: int, slot: str, request: dict, fds: list[
         os.setsid()  # kill(0, ...) reaches only itself
         _prctl(4, 1)  # PR_SET_DUMPABLE as in a fresh process (the template itself is not dumpable)
         go_sock = socket.socket(fileno=go)
+        np.random.seed()  # a fresh process would have drawn its own seed (done while no submission waits)
         # Who I am, told by the kernel: the trusted side reads my host pid from these credentials,
         # moves me into my own cgroup, then sends my submission.
         go_sock.sendmsg([b"P"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS,
@@ -119,7 +120,6 @@ def child(ctrl: socket.socket, wakeup: int, slot: str, request: dict, fds: list[
         work = os.path.join(slot, "work")
         os.chdir(work)
         os.environ["HOME"] = os.environ["TMPDIR"] = work
-        np.random.seed()  # a fresh process would have drawn its own seed
         _set_rlimits(request["rlimits"])
         os.umask(0o077)
         null = os.open("/dev/null", os.O_RDONLY)
