@@ -231,11 +231,13 @@ def test_interrupted_batch_keeps_what_was_done_and_a_rerun_grades_only_the_rest(
         stderr = proc.stderr.read()
         assert proc.returncode == 130 and "Traceback" not in stderr, stderr
         assert f"of {len(class_of_8)} submissions graded" in stderr and "again" in stderr
-    assert not list(out.rglob("*.tmp"))  # nothing half written
+        assert not list(out.rglob("*.tmp"))  # nothing half written
+    # (kill -9 may land between a temporary file's writing and its renaming: never read, the rerun removes it)
 
     rerun = nncourse("grade", EX, *class_of_8, "--json", "--out", out, "--jobs", "2")
     stdout, stderr = rerun.communicate(timeout=600)
     assert rerun.returncode == 0, stderr
+    assert not list(out.rglob("*.tmp"))
     assert f"{len(done)} already graded" in stderr
     whole_out, whole_json = uninterrupted
     assert [strip_durations(Result.from_json(line)) for line in stdout.splitlines()] == whole_json
@@ -356,3 +358,16 @@ def test_each_grading_process_keeps_to_a_processor_of_its_own(pinned, monkeypatc
         assert len({cpus[0] for cpus in by_process.values()}) == 2
     else:
         assert all(cpus == sorted(os.sched_getaffinity(0)) for cpus in by_process.values())
+
+
+def test_a_killed_runs_temporary_files_are_removed_by_the_next_and_a_live_ones_kept(tmp_path):
+    from nncourse.grading.store import ResultStore
+    folder = tmp_path / "out" / EX / "alice"
+    folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = folder / f".CURRENT.{int(dead.stdout)}.tmp"
+    live = folder / f".0123456789abcdef.json.{os.getpid()}.tmp"
+    for path in (orphan, live):
+        path.write_text("half")
+    ResultStore(tmp_path / "out", EX)
+    assert not orphan.exists() and live.exists()

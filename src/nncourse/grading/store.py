@@ -2,7 +2,7 @@
 
 Why: a class is graded over hours and may be interrupted; every Result is on disk
 the moment it is done (a temporary file renamed over the final name, so a kill
-leaves either the whole file or none), a rerun reuses what is there, and two
+leaves either the whole file or none, and a temporary file the next run removes), a rerun reuses what is there, and two
 students with identical files keep two Results. Layout:
 
     OUT/<exercise>/<student>/<sha256[:16]>.json   every submission on record
@@ -39,6 +39,16 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
 def _when(result: Result) -> datetime:
     when = result.submitted_at or datetime.min.replace(tzinfo=timezone.utc)
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
@@ -49,6 +59,18 @@ class ResultStore:
 
     def __init__(self, out_dir: Path, exercise: str):
         self.folder = Path(out_dir) / safe_name(exercise)
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """Temporary files of a run killed between writing and renaming (kill -9): never read as Results,
+        removed by the next run. A live process's are left alone (two graders may share the folder)."""
+        for tmp in self.folder.glob("*/.*.tmp"):
+            pid = tmp.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not _alive(int(pid)):
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
 
     def path_for(self, student: str, sha: str) -> Path:
         return self.folder / safe_name(student) / f"{sha[:16]}.json"
