@@ -371,3 +371,26 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_and_a_live_ones_k
         path.write_text("half")
     ResultStore(tmp_path / "out", EX)
     assert not orphan.exists() and live.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="one processor: nothing to pin")
+def test_a_local_clusters_workers_keep_to_a_processor_each():
+    """--scheduler local: each Dask worker's grading thread (and what it starts) on a processor of its own."""
+    pytest.importorskip("distributed")
+    from nncourse.grading import cluster
+
+    def where() -> tuple[int, list[int]]:
+        from nncourse.grading import cluster as on_worker
+        on_worker.prepare_process()  # what grade_on_worker does first
+        return os.getpid(), sorted(os.sched_getaffinity(0))
+
+    client, local = cluster._client("local", 2)
+    try:
+        workers = sorted(client.scheduler_info()["workers"])
+        seen = dict(client.submit(where, pure=False, workers=[w]).result() for w in workers)
+    finally:
+        client.close()
+        local.close()
+    assert len(seen) == 2 and all(len(cpus) == 1 for cpus in seen.values())
+    assert len({cpus[0] for cpus in seen.values()}) == 2

@@ -15,6 +15,7 @@ from typing import Iterator
 from nncourse.errors import NncourseError
 
 _READY = False
+_CPU: int | None = None  # the processor this worker process keeps to (a local cluster's: pin_workers)
 # A Dask worker samples its threads' stacks every 10 ms and can watch the GIL every 1 ms: on a grading
 # worker that costs as much CPU as the grading (measured by benchmarks/bench_scale.py). Set for the
 # local cluster; give a remote cluster's workers the same (dask worker --nthreads 1, this config).
@@ -24,16 +25,47 @@ QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
 
 def grade_on_worker(root: str, exercise_id: str, path: str, suite: str, seed: int) -> str:
     """The Dask task: grade one submission in this worker process (its first task sets the process up)."""
-    global _READY
     from nncourse.grading import batch
-    if not _READY:
-        try:
-            from threadpoolctl import threadpool_limits
-            threadpool_limits(1)
-        except Exception:  # noqa: BLE001 - without threadpoolctl, BLAS's default
-            pass
-        _READY = True
+    prepare_process()
     return batch.grade_task(root, exercise_id, path, suite, seed)
+
+
+def prepare_process() -> None:
+    """On this worker process's first task: one BLAS thread, and its processor when it was given one.
+
+    The task's thread is pinned before it starts the collected suite's thread and the warmed
+    template, which inherit the processor (as a local grading process's do: batch.pin_process).
+    """
+    global _READY
+    if _READY:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except Exception:  # noqa: BLE001 - without threadpoolctl, BLAS's default
+        pass
+    if _CPU is not None:
+        import os
+        try:
+            os.sched_setaffinity(0, {_CPU})
+        except OSError:
+            pass
+    _READY = True
+
+
+def _keep_to(cpu: int) -> None:
+    global _CPU
+    _CPU = cpu
+
+
+def pin_workers(client, jobs: int) -> None:
+    """A local cluster's worker processes, one processor each (where batch.pinning_cpus would pin)."""
+    from nncourse.grading.batch import pinning_cpus
+    cpus = pinning_cpus(jobs)
+    if not cpus:
+        return
+    for turn, address in enumerate(sorted(client.scheduler_info()["workers"])):
+        client.run(_keep_to, cpus[turn % len(cpus)], workers=[address])
 
 
 def _client(scheduler: str, jobs: int):
@@ -46,7 +78,9 @@ def _client(scheduler: str, jobs: int):
         import dask
         dask.config.set(QUIET_WORKERS)
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), cluster
+        client = Client(cluster)
+        pin_workers(client, jobs)
+        return client, cluster
     try:
         return Client(scheduler, timeout="20s"), None
     except (OSError, TimeoutError) as exc:
