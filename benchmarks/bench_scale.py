@@ -11,7 +11,8 @@ submissions per second for
     2 x JOBS processes: each waits for its worker at every call);
   - `nncourse grade --scheduler local` (a local Dask cluster of JOBS workers, template);
 then the per-submission overhead inside a grading process and the latency of a
-student's `check` against `python -c "import numpy"`.
+student's `check` against `python -c "import numpy"`. The naive way and the warmed template
+run twice, in the order naive, template, template, naive: the machine's drift cancels out.
 Prints figures; asserts nothing.
 Usage: python benchmarks/bench_scale.py [-n 60] [--exercise exercise2] [--jobs 2] [--no-dask] [--check-only]
 """
@@ -266,6 +267,8 @@ def main() -> None:
     parser.add_argument("--exercise", default="exercise2")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5, help="runs of the check latency (median)")
+    parser.add_argument("--rounds", type=int, default=2, choices=(1, 2),
+                        help="2 (default): naive, template, template, naive (the machine's drift cancels out)")
     parser.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster")
     parser.add_argument("--cprofile", action="store_true", help="print cProfile of grade_collected (template)")
     parser.add_argument("--check-only", action="store_true", help="only the latency of `check` against `import numpy`")
@@ -282,13 +285,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nncourse-bench-") as tmp:
         scratch = Path(tmp)
         paths = build_class(course, ex, args.n, scratch / "class")
-        before = children_cpu()
-        rows = [("naive (pytest per submission, no sandbox)", naive(course, ex, paths, args.jobs, scratch), None)]
-        naive_cpu = (children_cpu() - before) / args.n
+        # The naive way and the warmed template in the order naive, template, template, naive (ABBA):
+        # this machine's speed drifts over minutes, and both halves see the same drift.
+        naive_times, template_times, naive_cpu = [], [], 0.0
+        for order in (("naive", "template"), ("template", "naive"))[:max(1, args.rounds)]:
+            for way in order:
+                if way == "naive":
+                    before = children_cpu()
+                    naive_times.append(naive(course, ex, paths, args.jobs, scratch))
+                    naive_cpu = (children_cpu() - before) / args.n
+                else:
+                    seconds, template_results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
+                    template_times.append(seconds)
+        rows = [("naive (pytest per submission, no sandbox)", statistics.mean(naive_times), None)]
         seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)], {"NNCOURSE_NO_TEMPLATE": "1"})
         rows.append((f"nncourse grade --jobs {args.jobs}, per-submission worker", seconds, results))
-        seconds, results = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)])
-        rows.append((f"nncourse grade --jobs {args.jobs}, warmed template", seconds, results))
+        rows.append((f"nncourse grade --jobs {args.jobs}, warmed template", statistics.mean(template_times),
+                     template_results))
         seconds, _ = nncourse_grade(ex, paths, ["--jobs", str(args.jobs)], {"NNCOURSE_NO_PIN": "1"})
         rows.append(("  the same, processes not pinned (NNCOURSE_NO_PIN=1)", seconds, None))
         more = 2 * args.jobs  # more processes than processors: not pinned
@@ -307,6 +320,10 @@ def main() -> None:
     for name, seconds, _ in rows:
         print(f"{name:<50} {seconds:8.1f} {args.n / seconds:8.2f} {args.n / seconds / base:8.1f}")
 
+    if len(naive_times) > 1:
+        print("naive and warmed template, each run: " + ", ".join(
+            f"{n:.1f} s / {t:.1f} s = {n / t:.1f}x" for n, t in zip(naive_times, template_times))
+            + " (rows above: their means)")
     print(f"Results of the two workers identical (but durations): {same}")
     for name, seconds, results in rows[1:3]:
         graded = [r for r in results if r["tests"]]
